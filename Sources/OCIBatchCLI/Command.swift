@@ -1,0 +1,62 @@
+import Foundation
+
+/// Exit statuses shared by every command (README "Exit codes").
+enum ExitStatus {
+    static let success: Int32 = 0
+    static let operationFailed: Int32 = 1
+    static let invalidInput: Int32 = 2
+    static let interrupted: Int32 = 130
+}
+
+/// Where a command writes and what it can see; tests substitute buffers and an environment.
+final class CommandContext: @unchecked Sendable {
+    let environment: [String: String]
+    let workingDirectory: String
+    private let lock = NSLock()
+    private let writeOut: @Sendable (String) -> Void
+    private let writeErr: @Sendable (String) -> Void
+
+    init(
+        environment: [String: String],
+        workingDirectory: String,
+        stdout: @escaping @Sendable (String) -> Void,
+        stderr: @escaping @Sendable (String) -> Void
+    ) {
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.writeOut = stdout
+        self.writeErr = stderr
+    }
+
+    /// Writes one line (a newline is added) to standard output.
+    func print(_ line: String) { lock.withLock { writeOut(line + "\n") } }
+    /// Writes one line to standard error.
+    func printError(_ line: String) { lock.withLock { writeErr(line + "\n") } }
+
+    static func process() -> CommandContext {
+        CommandContext(
+            environment: ProcessInfo.processInfo.environment,
+            workingDirectory: FileManager.default.currentDirectoryPath,
+            stdout: { text in FileHandle.standardOutput.write(Data(text.utf8)) },
+            stderr: { text in FileHandle.standardError.write(Data(text.utf8)) }
+        )
+    }
+}
+
+/// One subcommand: its name, help text, arguments and behaviour.
+struct Subcommand: Sendable {
+    let name: String
+    let summary: String
+    let usage: String
+    let details: String
+    let arguments: ArgumentSpec
+    let run: @Sendable (ParsedArguments, CommandContext) async throws -> Int32
+
+    func help() -> String {
+        var text = "Usage: ocibatch \(usage)\n\n\(summary)\n"
+        if !details.isEmpty { text += "\n\(details)\n" }
+        if !arguments.options.isEmpty { text += "\nOptions:\n\(arguments.optionsHelp())\n" }
+        text += "  --help" + String(repeating: " ", count: 2) + "Show this help.\n"
+        return text
+    }
+}

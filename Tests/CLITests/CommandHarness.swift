@@ -1,0 +1,32 @@
+import Foundation
+
+@testable import OCIBatchCLI
+
+/// Runs the command line in-process with captured output.
+struct CommandResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+final class OutputBuffer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var text = ""
+    func append(_ more: String) { lock.withLock { text += more } }
+    var value: String { lock.withLock { text } }
+}
+
+func runCommand(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil) async
+    -> CommandResult
+{
+    let out = OutputBuffer()
+    let err = OutputBuffer()
+    let context = CommandContext(
+        environment: environment,
+        workingDirectory: directory ?? FileManager.default.currentDirectoryPath,
+        stdout: { out.append($0) },
+        stderr: { err.append($0) }
+    )
+    let status = await OCIBatchCommand.run(arguments: arguments, context: context)
+    return CommandResult(status: status, stdout: out.value, stderr: err.value)
+}
