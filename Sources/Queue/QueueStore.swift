@@ -42,7 +42,7 @@ public protocol QueueStore: Sendable {
     /// ("dependency step N (push, job J) failed") with its own audit record, so the run can end.
     func complete(_ lease: StepLease, outcome: StepOutcome, report: StepReport) async throws
     /// Graceful shutdown: returns `owner`'s running steps to pending, due now, without counting
-    /// the interrupted attempt. Returns how many.
+    /// the interrupted attempt (nor its start time, if it was the first). Returns how many.
     func release(owner: String) async throws -> Int
     /// The earliest time `claim` could return a step of the run (a due retry, an expiring lease).
     func nextClaimableAt(run: RunID) async throws -> Date?

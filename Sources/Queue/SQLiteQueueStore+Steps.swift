@@ -173,7 +173,8 @@ extension SQLiteQueueStore {
                 """
                 UPDATE steps
                 SET state = 'pending', attempts = max(attempts - 1, 0), next_attempt_at = ?1,
-                    lease_owner = NULL, lease_expires_at = NULL
+                    lease_owner = NULL, lease_expires_at = NULL,
+                    started_at = CASE WHEN attempts > 1 THEN started_at END
                 WHERE state = 'running' AND lease_owner = ?2
                 """, [Timestamp.text(now), owner])
         }

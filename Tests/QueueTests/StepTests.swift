@@ -144,7 +144,7 @@ import Testing
         let loads = try await fixture.store.steps(run: fixture.run).filter { $0.kind == .load }
         #expect(loads.map(\.state) == [.pending, .pending])
         #expect(loads.map(\.attempts) == [0, 0])
-        #expect(loads.allSatisfy { $0.leaseOwner == nil && $0.leaseExpiresAt == nil })
+        #expect(loads.allSatisfy { $0.leaseOwner == nil && $0.leaseExpiresAt == nil && $0.startedAt == nil })
         #expect(try await fixture.claimKeys(owner: "next").sorted() == ["load:1.0", "load:2.0"])
     }
 
