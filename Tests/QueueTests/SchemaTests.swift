@@ -86,7 +86,9 @@ import Testing
         let fixture = try await QueueFixture()
         let secret = "hunter2-password"
         let step = NewStep(key: "k", jobID: "j", kind: .push, input: Data("{\"password\": \"\(secret)\"".utf8))
-        let error = await #expect(throws: QueueError.self) { try await fixture.store.insertSteps([step], into: fixture.run) }
+        let error = await #expect(throws: QueueError.self) {
+            try await fixture.store.insertSteps([step], into: fixture.run)
+        }
         #expect(error?.code == .database)
         #expect(error?.description.contains("INSERT INTO steps") == true)
         #expect(error?.description.contains(secret) == false)

@@ -93,7 +93,9 @@ import Testing
         }
         #expect(error?.code == .leaseLost)
         #expect(error?.description.contains("other") == true)
-        await #expect(throws: QueueError.self) { try await fixture.store.renewLease(crashed.lease, duration: .seconds(30)) }
+        await #expect(throws: QueueError.self) {
+            try await fixture.store.renewLease(crashed.lease, duration: .seconds(30))
+        }
         await #expect(throws: QueueError.self) {
             try await fixture.store.retryLater(crashed.lease, error: "x", at: fixture.clock.now)
         }
