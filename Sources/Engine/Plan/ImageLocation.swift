@@ -7,12 +7,15 @@ import OCI
 ///   at the first `:`. Without tag or digest it means every tagged image in the layout.
 /// - `docker-archive:FILE[:REF]`: a `docker save` tarball, readable only. `REF` picks an image by
 ///   name (`name:tag`) or position (`@0`).
-/// - `docker://REF` or a bare `REF`: a registry. Without tag or digest it means the repository:
-///   every tag that passes the job's filter.
+/// - `docker://REF` or a bare `REF`: a registry image (`.registry`, with a tag or digest) or, without
+///   tag and digest, a whole repository (`.repository`): every tag that passes the job's filter.
 ///
 /// Relative paths are resolved against the plan's directory and `~/` against the home directory.
 public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
+    /// One image in a registry; the reference has a tag or a digest as written in the plan.
     case registry(Reference)
+    /// Every tag of a registry repository.
+    case repository(RepositoryName)
     case layout(directory: String, tag: String?, digest: Digest?)
     case archive(file: String, image: String?)
 
@@ -29,7 +32,7 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
         func fail(_ reason: String) -> ImageLocationError { ImageLocationError(input: text, reason: reason) }
         if let rest = text.dropPrefix("docker://") {
             guard !rest.isEmpty else { throw fail("has no reference after docker://") }
-            self = .registry(try Self.parseReference(rest, input: text))
+            self = try Self.parseRegistry(rest, input: text)
         } else if let rest = text.dropPrefix("oci:") {
             self = try Self.parseLayout(rest, input: text, baseDirectory: baseDirectory, home: homeDirectory)
         } else if let rest = text.dropPrefix("docker-archive:") {
@@ -43,7 +46,7 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
                 "uses the transport \"\(text[..<colon]):\", which ocibatch does not support; "
                     + "use oci:, docker-archive: or docker://")
         } else {
-            self = .registry(try Self.parseReference(text, input: text))
+            self = try Self.parseRegistry(text, input: text)
         }
     }
 
@@ -51,7 +54,8 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
     /// rather than one.
     public var isRepository: Bool {
         switch self {
-        case .registry(let reference): reference.tag == nil && reference.digest == nil
+        case .registry: false
+        case .repository: true
         case .layout(_, let tag, let digest): tag == nil && digest == nil
         case .archive: false
         }
@@ -60,7 +64,7 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
     /// The transport prefix: "docker", "oci" or "docker-archive".
     public var transport: String {
         switch self {
-        case .registry: "docker"
+        case .registry, .repository: "docker"
         case .layout: "oci"
         case .archive: "docker-archive"
         }
@@ -70,10 +74,16 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .registry(let reference): "docker://\(reference)"
+        case .repository(let repository): "docker://\(repository)"
         case .layout(let directory, let tag, let digest):
             if let digest { "oci:\(directory)@\(digest)" } else if let tag { "oci:\(directory):\(tag)" } else { "oci:\(directory)" }
         case .archive(let file, let image): image.map { "docker-archive:\(file):\($0)" } ?? "docker-archive:\(file)"
         }
+    }
+
+    private static func parseRegistry(_ text: String, input: String) throws(ImageLocationError) -> ImageLocation {
+        let reference = try parseReference(text, input: input)
+        return ReferenceSyntax.hasTagOrDigest(text) ? .registry(reference) : .repository(RepositoryName(reference))
     }
 
     private static func parseReference(_ text: String, input: String) throws(ImageLocationError) -> Reference {
@@ -119,14 +129,14 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
         if parts.count == 2 {
             let selector = String(parts[1])
             if let index = selector.dropPrefix("@") {
-                guard let position = Int(index), position >= 0 else {
+                guard let position = Int(index), position >= 0, String(position) == index else {
                     throw ImageLocationError(input: input, reason: "has \"\(selector)\", expected @N with N ≥ 0")
                 }
-                _ = position
+                image = "@\(position)"
             } else {
                 _ = try parseReference(selector, input: input)
+                image = selector
             }
-            image = selector
         }
         return .archive(file: resolve(file, against: baseDirectory, home: home), image: image)
     }

@@ -58,8 +58,7 @@ public struct CopyJob: Sendable, Equatable {
 
 /// Set labels and annotations on images already in a registry.
 public struct RelabelJob: Sendable, Equatable {
-    /// Registry repositories, without tag or digest.
-    public var repositories: [Reference]
+    public var repositories: [RepositoryName]
     public var tags: TagFilter
     public var mutation: Mutation
     /// Template for a new tag, `{tag}` standing for the original; `nil` relabels in place.
@@ -68,7 +67,7 @@ public struct RelabelJob: Sendable, Equatable {
     /// What `toTag` templates write for the original tag.
     public static let tagPlaceholder = "{tag}"
 
-    public init(repositories: [Reference], tags: TagFilter = .all, mutation: Mutation, toTag: String? = nil) {
+    public init(repositories: [RepositoryName], tags: TagFilter = .all, mutation: Mutation, toTag: String? = nil) {
         self.repositories = repositories
         self.tags = tags
         self.mutation = mutation
@@ -84,7 +83,7 @@ public struct RelabelJob: Sendable, Equatable {
 
 /// Delete the listed tags or digests.
 public struct DeleteJob: Sendable, Equatable {
-    /// Registry references, each with a tag or a digest.
+    /// Registry references, each with a tag or a digest as written in the plan.
     public var images: [Reference]
 
     public init(images: [Reference]) {
@@ -116,8 +115,7 @@ public struct CleanupJob: Sendable, Equatable {
 
 /// The repositories a cleanup job works on.
 public enum CleanupScope: Sendable, Equatable {
-    /// These repositories (references without tag or digest).
-    case repositories([Reference])
+    case repositories([RepositoryName])
     /// Every repository in `registry`'s catalog whose name starts with `prefix` (may be empty).
     case catalogPrefix(registry: String, prefix: String)
 }

@@ -117,7 +117,7 @@ extension ValidationContext {
             if let problem = files.problemWithLayout(directory) { reader.report(path, problem) }
         case .archive(let file, _):
             if let problem = files.problemWithFile(file, what: "the docker archive") { reader.report(path, problem) }
-        case .registry: break
+        case .registry, .repository: break
         }
     }
 
@@ -149,6 +149,7 @@ extension ValidationContext {
     private static func tag(of location: ImageLocation) -> String? {
         switch location {
         case .registry(let reference): reference.tag
+        case .repository: nil
         case .layout(_, let tag, _): tag
         case .archive(_, let image): image.flatMap { try? Reference(parsing: $0) }?.tag
         }
@@ -227,31 +228,34 @@ extension ValidationContext {
     }
 
     /// Registry repositories, without tag or digest; `docker://` is allowed.
-    private mutating func readRepositories(_ value: JSONValue, at path: JSONPath) -> [Reference] {
+    private mutating func readRepositories(_ value: JSONValue, at path: JSONPath) -> [RepositoryName] {
         guard let texts = readUniqueStrings(value, at: path) else { return [] }
-        var repositories: [Reference] = []
+        var repositories: [RepositoryName] = []
         for (index, text) in texts {
-            guard let reference = readRegistryReference(text, at: path.element(index)) else { continue }
-            guard reference.tag == nil, reference.digest == nil else {
+            switch readRegistryLocation(text, at: path.element(index)) {
+            case .repository(let repository):
+                repositories.append(repository)
+            case .registry:
                 reader.report(
                     path.element(index),
                     "\"\(text)\" names a tag or digest; list repositories here and choose tags with \"tags\"")
-                continue
+            default: break
             }
-            repositories.append(reference)
         }
         return repositories
     }
 
-    private mutating func readRegistryReference(_ text: String, at path: JSONPath) -> Reference? {
+    /// A registry image or repository; other transports are reported.
+    private mutating func readRegistryLocation(_ text: String, at path: JSONPath) -> ImageLocation? {
         do {
             let location = try ImageLocation(
                 parsing: text, relativeTo: files.baseDirectory, homeDirectory: files.homeDirectory)
-            guard case .registry(let reference) = location else {
+            switch location {
+            case .registry, .repository: return location
+            case .layout, .archive:
                 reader.report(path, "\"\(text)\" is not a registry reference; this job works on registries only")
                 return nil
             }
-            return reference
         } catch {
             reader.report(path, error.description)
             return nil
@@ -284,14 +288,15 @@ extension ValidationContext {
         var references: [Reference] = []
         for (index, text) in texts {
             let elementPath = path.member("images").element(index)
-            guard let reference = readRegistryReference(text, at: elementPath) else { continue }
-            guard reference.tag != nil || reference.digest != nil else {
+            switch readRegistryLocation(text, at: elementPath) {
+            case .registry(let reference):
+                references.append(reference)
+            case .repository:
                 reader.report(
                     elementPath,
                     "\"\(text)\" names a whole repository; name a tag or digest (use a cleanup job for policies)")
-                continue
+            default: break
             }
-            references.append(reference)
         }
         return DeleteJob(images: references)
     }
@@ -312,6 +317,7 @@ extension ValidationContext {
             reader.report(path.member("catalogPrefix"), "cannot be used together with repositories; choose one")
         }
         var job = CleanupJob(scope: scope ?? .repositories([]))
+        let problemsBeforeRules = reader.problems.count
         if let value = object["keep"], let keep = readKeepRules(value, at: path.member("keep")) {
             job.keep = keep
         }
@@ -321,7 +327,9 @@ extension ValidationContext {
         if let value = object["allowEmpty"], let allowEmpty = reader.bool(value, at: path.member("allowEmpty")) {
             job.allowEmpty = allowEmpty
         }
-        if job.keep.isEmpty, job.delete.isEmpty, !job.allowEmpty {
+        // A rule that failed to read is already reported; "no rules" would only repeat it.
+        let rulesReadCleanly = reader.problems.count == problemsBeforeRules
+        if rulesReadCleanly, job.keep.isEmpty, job.delete.isEmpty, !job.allowEmpty {
             reader.report(
                 path,
                 "has no keep rule and no delete rule, so it would delete every tag; "
