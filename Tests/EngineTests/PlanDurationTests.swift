@@ -3,10 +3,11 @@ import Testing
 @testable import Engine
 
 @Suite struct PlanDurationTests {
-    @Test(arguments: [
-        ("1s", 1000), ("90m", 5_400_000), ("30d", 2_592_000_000), ("2h30m", 9_000_000), ("500ms", 500),
-        ("1w", 604_800_000), ("0s", 0), ("1m30s", 90_000), ("1h0m5s", 3_605_000), ("366d", 31_622_400_000),
-    ] as [(String, Int64)])
+    @Test(
+        arguments: [
+            ("1s", 1000), ("90m", 5_400_000), ("30d", 2_592_000_000), ("2h30m", 9_000_000), ("500ms", 500),
+            ("1w", 604_800_000), ("0s", 0), ("1m30s", 90_000), ("1h0m5s", 3_605_000), ("366d", 31_622_400_000),
+        ] as [(String, Int64)])
     func parsesPlanSyntax(text: String, milliseconds: Int64) throws {
         let duration = try PlanDuration(parsing: text)
         #expect(duration.milliseconds == milliseconds)
@@ -28,11 +29,16 @@ import Testing
         }
     }
 
-    @Test(arguments: ["1s", "90m", "2h30m", "1w2d3h4m5s6ms", "0s"])
+    @Test(arguments: ["1s", "1h30m", "2h30m", "1w2d3h4m5s6ms", "0s"])
     func descriptionRoundTrips(text: String) throws {
         let duration = try PlanDuration(parsing: text)
         #expect(duration.description == text)
         #expect(try PlanDuration(parsing: duration.description) == duration)
+    }
+
+    @Test func describesInTheLargestUnits() throws {
+        #expect(try PlanDuration(parsing: "90m").description == "1h30m")
+        #expect(try PlanDuration(parsing: "1500ms").description == "1s500ms")
     }
 
     @Test func ordersBySpan() throws {

@@ -10,7 +10,9 @@ import Testing
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let plansDirectory = repositoryRoot.appendingPathComponent("plans")
 
-    static let examplePlans = ["import-layout.json", "relabel.json", "migrate.json", "delete-tags.json", "cleanup.json"]
+    static let examplePlans = [
+        "import-layout.json", "relabel.json", "migrate.json", "delete-tags.json", "cleanup.json",
+    ]
 
     @Test func everyExamplePlanIsListed() throws {
         let found = try FileManager.default.contentsOfDirectory(atPath: Self.plansDirectory.path)
@@ -60,7 +62,8 @@ import Testing
 
     @Test func missingFilesAreNamed() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plan-files-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("empty"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("empty"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let text = """
             {"version": 1, "name": "files",

@@ -41,7 +41,9 @@ import Testing
             if object["properties"] != nil { found.append((path, object)) }
             for member in object { found += objectSchemas(in: member.value, path: path + "/" + member.key) }
         } else if let elements = value.arrayValue {
-            for (index, element) in elements.enumerated() { found += objectSchemas(in: element, path: path + "/\(index)") }
+            for (index, element) in elements.enumerated() {
+                found += objectSchemas(in: element, path: path + "/\(index)")
+            }
         }
         return found
     }

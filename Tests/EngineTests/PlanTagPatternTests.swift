@@ -42,12 +42,14 @@ import Testing
         }
     }
 
-    @Test(arguments: [
-        ("^v[0-9]+", "-rc", "v1.2", true), ("^v[0-9]+", "-rc", "v1.2-rc1", false), ("^v[0-9]+", nil, "1.2", false),
-        (nil, "-rc", "1.2", true), (nil, nil, "anything", true), ("^1\\.", "-labeled$", "1.0-labeled", false),
-    ] as [(String?, String?, String, Bool)])
+    @Test(
+        arguments: [
+            ("^v[0-9]+", "-rc", "v1.2", true), ("^v[0-9]+", "-rc", "v1.2-rc1", false), ("^v[0-9]+", nil, "1.2", false),
+            (nil, "-rc", "1.2", true), (nil, nil, "anything", true), ("^1\\.", "-labeled$", "1.0-labeled", false),
+        ] as [(String?, String?, String, Bool)])
     func filterSearchesTags(match: String?, exclude: String?, tag: String, accepted: Bool) throws {
-        let filter = TagFilter(match: try match.map { try TagPattern($0) }, exclude: try exclude.map { try TagPattern($0) })
+        let filter = TagFilter(
+            match: try match.map { try TagPattern($0) }, exclude: try exclude.map { try TagPattern($0) })
         #expect(filter.accepts(tag) == accepted)
     }
 }

@@ -76,7 +76,13 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
         case .registry(let reference): "docker://\(reference)"
         case .repository(let repository): "docker://\(repository)"
         case .layout(let directory, let tag, let digest):
-            if let digest { "oci:\(directory)@\(digest)" } else if let tag { "oci:\(directory):\(tag)" } else { "oci:\(directory)" }
+            if let digest {
+                "oci:\(directory)@\(digest)"
+            } else if let tag {
+                "oci:\(directory):\(tag)"
+            } else {
+                "oci:\(directory)"
+            }
         case .archive(let file, let image): image.map { "docker-archive:\(file):\($0)" } ?? "docker-archive:\(file)"
         }
     }
@@ -108,7 +114,7 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
         var tag: String?
         if parts.count == 2 {
             let name = String(parts[1])
-            guard TagSyntax.isValid(name) else {
+            guard Reference.isValidTag(name) else {
                 throw ImageLocationError(
                     input: input,
                     reason: "has the tag \"\(name)\", which is not valid (letters, digits, '_', '.', '-', "
@@ -163,24 +169,6 @@ public struct ImageLocationError: Error, Equatable, CustomStringConvertible {
     public let reason: String
 
     public var description: String { "\"\(input)\" \(reason)" }
-}
-
-/// The tag grammar of the distribution spec.
-enum TagSyntax {
-    static func isValid(_ tag: String) -> Bool {
-        let bytes = Array(tag.utf8)
-        guard let first = bytes.first, bytes.count <= 128, isWordByte(first) else { return false }
-        return bytes.allSatisfy { isWordByte($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
-    }
-
-    private static func isWordByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"):
-            true
-        default: false
-        }
-    }
 }
 
 extension String {

@@ -88,7 +88,8 @@ public struct PlanDuration: Sendable, Hashable, Comparable, CustomStringConverti
     // "ms" must be tried before "m" so that "500ms" is not read as 500 minutes followed by "s".
     private static let unitsLongestNameFirst = units.sorted { $0.name.count > $1.name.count }
 
-    private static let syntaxHint = "is not a duration; write whole numbers with units ms, s, m, h, d or w, e.g. \"90s\" or \"2h30m\""
+    private static let syntaxHint =
+        "is not a duration; write whole numbers with units ms, s, m, h, d or w, e.g. \"90s\" or \"2h30m\""
 }
 
 /// Why a duration in a plan could not be read.

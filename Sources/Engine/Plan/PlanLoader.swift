@@ -18,7 +18,8 @@ public enum PlanLoader {
                     source: path,
                     problems: [
                         PlanProblem(
-                            path: "$", message: "the file is \(size.intValue) bytes, more than the limit of \(maximumPlanBytes)")
+                            path: "$",
+                            message: "the file is \(size.intValue) bytes, more than the limit of \(maximumPlanBytes)")
                     ])
             }
             data = try Data(contentsOf: url)

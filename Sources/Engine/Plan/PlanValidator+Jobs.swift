@@ -55,10 +55,8 @@ extension ValidationContext {
             if kinds.isEmpty {
                 reader.report(path, "has none of copy, relabel, delete, cleanup; a job needs exactly one")
             } else {
-                reader.report(
-                    path,
-                    "has \(kinds.joined(separator: " and ")); a job does exactly one thing, split it into \(kinds.count) jobs"
-                )
+                let listed = kinds.joined(separator: " and ")
+                reader.report(path, "has \(listed); a job does exactly one thing, split it into \(kinds.count) jobs")
             }
             return nil
         }
@@ -163,13 +161,17 @@ extension ValidationContext {
             let wellFormed =
                 (2...3).contains(parts.count)
                 && parts.allSatisfy { part in
-                    !part.isEmpty && part.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+                    !part.isEmpty
+                        && part.unicodeScalars.allSatisfy {
+                            ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_"
+                        }
                 }
             if wellFormed {
                 valid.append(platform)
             } else {
                 reader.report(
-                    path.element(index), "\"\(platform)\" is not a platform; expected OS/ARCH[/VARIANT], e.g. linux/arm64/v8")
+                    path.element(index),
+                    "\"\(platform)\" is not a platform; expected OS/ARCH[/VARIANT], e.g. linux/arm64/v8")
             }
         }
         return valid
@@ -184,10 +186,11 @@ extension ValidationContext {
 
     private mutating func readMutation(_ value: JSONValue, at path: JSONPath) -> Mutation? {
         guard let object = reader.object(value, at: path, allowed: PlanValidator.mutationKeys) else { return nil }
+        let problemsBefore = reader.problems.count
         let mutation = Mutation(
             labels: object["labels"].flatMap { reader.stringMap($0, at: path.member("labels")) } ?? [:],
             annotations: object["annotations"].flatMap { reader.stringMap($0, at: path.member("annotations")) } ?? [:])
-        if mutation.isEmpty {
+        if mutation.isEmpty, reader.problems.count == problemsBefore {
             reader.report(path, "sets no labels and no annotations; remove it or add some")
         }
         return mutation
@@ -202,10 +205,11 @@ extension ValidationContext {
         else { return nil }
         let repositories = object["repositories"].map { readRepositories($0, at: path.member("repositories")) }
         let tags = object["tags"].flatMap { readTagFilter($0, at: path.member("tags")) } ?? .all
+        let problemsBefore = reader.problems.count
         let mutation = Mutation(
             labels: object["labels"].flatMap { reader.stringMap($0, at: path.member("labels")) } ?? [:],
             annotations: object["annotations"].flatMap { reader.stringMap($0, at: path.member("annotations")) } ?? [:])
-        if mutation.isEmpty {
+        if mutation.isEmpty, reader.problems.count == problemsBefore {
             reader.report(path, "sets no labels and no annotations; a relabel job needs at least one")
         }
         var toTag: String?
@@ -345,7 +349,8 @@ extension ValidationContext {
         let host = String(parts[0])
         guard parts.count == 2, RegistryHostSyntax.isValid(host) else {
             reader.report(
-                path, "\"\(text)\" is not HOST[:PORT]/PREFIX, e.g. registry.example.com/team/ (the prefix may be empty)")
+                path, "\"\(text)\" is not HOST[:PORT]/PREFIX, e.g. registry.example.com/team/ (the prefix may be empty)"
+            )
             return nil
         }
         let prefix = String(parts[1])
@@ -353,7 +358,8 @@ extension ValidationContext {
             ("a"..."z").contains($0) || ("0"..."9").contains($0) || "._-/".unicodeScalars.contains($0)
         }
         guard allowed else {
-            reader.report(path, "the prefix \"\(prefix)\" has characters repository names cannot have (lower-case only)")
+            reader.report(
+                path, "the prefix \"\(prefix)\" has characters repository names cannot have (lower-case only)")
             return nil
         }
         return .catalogPrefix(registry: host, prefix: prefix)

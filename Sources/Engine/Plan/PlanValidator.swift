@@ -26,7 +26,8 @@ public struct PlanValidator: Sendable {
     /// Validates `document`; `source` names the plan in the error, `contentHash` is recorded in the plan.
     public func validate(_ document: JSONValue, source: String, contentHash: String) throws(PlanError) -> Plan {
         var context = ValidationContext(
-            files: PlanFileChecker(baseDirectory: baseDirectory, homeDirectory: homeDirectory, checksFiles: checksFiles))
+            files: PlanFileChecker(baseDirectory: baseDirectory, homeDirectory: homeDirectory, checksFiles: checksFiles)
+        )
         let plan = context.readPlan(document, contentHash: contentHash, baseDirectory: baseDirectory)
         guard context.reader.problems.isEmpty, let plan else {
             throw PlanError(source: source, problems: context.reader.problems)
@@ -179,7 +180,8 @@ struct ValidationContext {
             guard let value = object[key], let text = reader.nonEmptyString(value, at: path.member(key)) else {
                 continue
             }
-            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+                ["http", "https"].contains(scheme),
                 url.host?.isEmpty == false
             else {
                 reader.report(path.member(key), "\"\(text)\" is not an http or https URL")

@@ -130,7 +130,8 @@ enum NestedQuantifierScanner {
         case "?": repeats = false
         default:
             guard let close = pattern[index...].firstIndex(of: "}") else { return (false, end) }
-            let bounds = pattern[pattern.index(after: index)..<close].split(separator: ",", omittingEmptySubsequences: false)
+            let bounds = pattern[pattern.index(after: index)..<close].split(
+                separator: ",", omittingEmptySubsequences: false)
             let upper = bounds.count == 2 ? bounds[1] : bounds.first ?? ""
             repeats = upper.isEmpty || (Int(upper) ?? 2) > 1
             end = pattern.index(after: close)
