@@ -28,6 +28,15 @@ import Testing
         ("misspelt key", #"{"version": 1, "name": "t", "job": [\#(copyJob)]}"#, ["$.job", "$.jobs"]),
         ("name with a space", #"{"version": 1, "name": "a b", "jobs": [\#(copyJob)]}"#, ["$.name"]),
         ("no jobs", plan(jobs: ""), ["$.jobs"]),
+        ("job that is a number", plan(jobs: "1"), ["$.jobs[0]"]),
+        ("jobs as an object", #"{"version": 1, "name": "t", "jobs": {}}"#, ["$.jobs"]),
+        ("null defaults", plan(extra: #""defaults": null"#), ["$.defaults"]),
+        ("nesting too deep", String(repeating: "[", count: 100) + String(repeating: "]", count: 100), ["$"]),
+        (
+            "label key with a quote",
+            plan(jobs: job(#""relabel": {"repositories": ["r.io/a"], "labels": {"a\"b": false}}"#)),
+            [#"$.jobs[0].relabel.labels["a\"b"]"#]
+        ),
         ("zero workers", plan(extra: #""defaults": {"workers": 0}"#), ["$.defaults.workers"]),
         ("too many workers", plan(extra: #""defaults": {"workers": 1000}"#), ["$.defaults.workers"]),
         ("fractional workers", plan(extra: #""defaults": {"workers": 8.5}"#), ["$.defaults.workers"]),
@@ -223,6 +232,13 @@ import Testing
         #expect(error.problems.allSatisfy { !$0.message.isEmpty })
     }
 
+    @Test func refusesOversizedPlans() throws {
+        let padding = String(repeating: " ", count: PlanLoader.maximumPlanBytes)
+        let error = try #require(Self.problems(in: Self.plan() + padding))
+        #expect(error.problems.count == 1)
+        #expect(error.description.contains("limit of \(PlanLoader.maximumPlanBytes)"))
+    }
+
     @Test func notJSONNamesLineAndColumn() throws {
         let error = try #require(Self.problems(in: "{\n  \"version\": 1,\n  oops\n}"))
         #expect(error.problems.count == 1)
@@ -232,8 +248,25 @@ import Testing
     @Test func unknownKeysSuggestTheRightOne() throws {
         let error = try #require(Self.problems(in: Self.plan(extra: #""defaults": {"worker": 4}"#)))
         #expect(error.problems.first?.message.contains(#"did you mean "workers""#) == true)
+        let swapped = try #require(Self.problems(in: #"{"version": 1, "nmae": "t", "jobs": [\#(Self.copyJob)]}"#))
+        #expect(swapped.problems.first?.message.contains(#"did you mean "name""#) == true)
         let unrelated = try #require(Self.problems(in: Self.plan(extra: #""zzzzzz": 4"#)))
         #expect(unrelated.problems.first?.message.contains("expected one of: version, name") == true)
+    }
+
+    @Test(arguments: [("name", "name", 0), ("nmae", "name", 1), ("worker", "workers", 1), ("kitten", "sitting", 3)])
+    func editDistanceCountsSwapsAsOneEdit(lhs: String, rhs: String, distance: Int) {
+        #expect(PlanValueReader.editDistance(lhs, rhs) == distance)
+        #expect(PlanValueReader.editDistance(rhs, lhs) == distance)
+    }
+
+    @Test(
+        arguments: [
+            ("Workers", "workers"), ("userAgnet", "userAgent"), ("insecureRegistry", "insecureRegistries"),
+            ("zzz", nil),
+        ] as [(String, String?)])
+    func suggestsClosestKey(key: String, suggestion: String?) {
+        #expect(PlanValueReader.closestKey(to: key, among: PlanValidator.defaultsKeys) == suggestion)
     }
 
     @Test func reportsEveryProblemAtOnce() throws {

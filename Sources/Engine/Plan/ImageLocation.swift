@@ -96,7 +96,8 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
         do {
             return try Reference(parsing: text)
         } catch {
-            throw ImageLocationError(input: input, reason: "is not a valid image reference: \(error)")
+            throw ImageLocationError(
+                input: input, reason: "is not a valid image reference: \(ReferenceSyntax.reason(error, for: text))")
         }
     }
 

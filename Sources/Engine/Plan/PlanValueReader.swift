@@ -192,22 +192,26 @@ struct PlanValueReader {
         return best.1 <= tolerance ? best.0 : nil
     }
 
-    /// Levenshtein distance.
+    /// Edit distance counting an insertion, deletion, substitution or swap of neighbours as one edit.
     static func editDistance(_ lhs: String, _ rhs: String) -> Int {
         let left = Array(lhs)
         let right = Array(rhs)
         guard !left.isEmpty else { return right.count }
         guard !right.isEmpty else { return left.count }
-        var previous = Array(0...right.count)
-        for (i, leftCharacter) in left.enumerated() {
-            var current = [i + 1] + Array(repeating: 0, count: right.count)
-            for (j, rightCharacter) in right.enumerated() {
-                let substitution = previous[j] + (leftCharacter == rightCharacter ? 0 : 1)
-                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, substitution)
+        var distances = Array(repeating: Array(repeating: 0, count: right.count + 1), count: left.count + 1)
+        for i in 0...left.count { distances[i][0] = i }
+        for j in 0...right.count { distances[0][j] = j }
+        for i in 1...left.count {
+            for j in 1...right.count {
+                let cost = left[i - 1] == right[j - 1] ? 0 : 1
+                var best = min(distances[i - 1][j] + 1, distances[i][j - 1] + 1, distances[i - 1][j - 1] + cost)
+                if i > 1, j > 1, left[i - 1] == right[j - 2], left[i - 2] == right[j - 1] {
+                    best = min(best, distances[i - 2][j - 2] + 1)
+                }
+                distances[i][j] = best
             }
-            previous = current
         }
-        return previous[right.count]
+        return distances[left.count][right.count]
     }
 }
 

@@ -23,7 +23,8 @@ public struct RepositoryName: Sendable, Hashable, CustomStringConvertible {
         do {
             reference = try Reference(parsing: text)
         } catch {
-            throw ImageLocationError(input: text, reason: "is not a valid repository: \(error)")
+            throw ImageLocationError(
+                input: text, reason: "is not a valid repository: \(ReferenceSyntax.reason(error, for: text))")
         }
         guard !ReferenceSyntax.hasTagOrDigest(text) else {
             throw ImageLocationError(input: text, reason: "names a tag or digest; a repository has neither")
@@ -48,5 +49,12 @@ enum ReferenceSyntax {
         guard let colon = text.lastIndex(of: ":") else { return false }
         guard let slash = text.lastIndex(of: "/") else { return true }
         return colon > slash
+    }
+
+    /// The reference parser's message without its own quote of the input, which callers already show.
+    static func reason(_ error: any Error, for text: String) -> String {
+        let message = String(describing: error)
+        let prefix = "invalid image reference \"\(text)\": "
+        return message.hasPrefix(prefix) ? String(message.dropFirst(prefix.count)) : message
     }
 }
