@@ -80,6 +80,11 @@ import Testing
             "zero requests per second", plan(extra: #""registries": {"docker.io": {"requestsPerSecond": 0}}"#),
             [#"$.registries["docker.io"].requestsPerSecond"#]
         ),
+        (
+            "one registry under two names",
+            plan(extra: #""registries": {"docker.io": {}, "index.docker.io": {"insecure": true}}"#),
+            [#"$.registries["index.docker.io"]"#]
+        ),
         ("duplicate job ids", plan(jobs: copyJob + ", " + copyJob), ["$.jobs[1].id"]),
         ("job id with a slash", plan(jobs: job(#""delete": {"images": ["r.io/a:1"]}"#, id: "a/b")), ["$.jobs[0].id"]),
         ("job without a kind", plan(jobs: #"{"id": "a"}"#), ["$.jobs[0]"]),
@@ -348,6 +353,15 @@ import Testing
         #expect(cleanup.keep.newerThan == PlanDuration(seconds: 7 * 86_400))
         #expect(cleanup.delete.olderThan == PlanDuration(seconds: 30 * 86_400))
         #expect(cleanup.allowEmpty)
+    }
+
+    @Test func dockerHubAliasesNameOneRegistry() throws {
+        let defaults = #""defaults": {"insecureRegistries": ["registry-1.docker.io"]}"#
+        let registries = #""registries": {"index.docker.io": {"maxConcurrency": 3}}"#
+        let text = Self.plan(extra: defaults + ", " + registries)
+        let plan = try PlanLoader.load(data: Data(text.utf8), source: "t", validator: Self.validator)
+        #expect(plan.settings(forRegistry: "docker.io").maxConcurrency == 3)
+        #expect(plan.settings(forRegistry: "docker.io").insecure)
     }
 
     @Test func hashChangesWithTheBytes() throws {

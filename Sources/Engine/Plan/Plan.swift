@@ -7,8 +7,8 @@ public struct Plan: Sendable, Equatable {
     public var version: Int
     public var name: String
     public var defaults: PlanDefaults
-    /// Per-registry settings keyed by `HOST[:PORT]`, as written in the plan (without the
-    /// `insecureRegistries` shorthand folded in; use `settings(forRegistry:)`).
+    /// Per-registry settings keyed by `HOST[:PORT]` as `Reference.registry` spells it (Docker Hub's
+    /// aliases become `docker.io`), without the defaults folded in; use `settings(forRegistry:)`.
     public var registries: [String: RegistrySettings]
     public var jobs: [Job]
     /// `sha256:<hex>` of the plan file's bytes: the same file resumes the same run.

@@ -103,7 +103,7 @@ struct ValidationContext {
             for (index, host) in hosts.enumerated() where !RegistryHostSyntax.isValid(host) {
                 reader.report(path.member("insecureRegistries").element(index), RegistryHostSyntax.problem(host))
             }
-            defaults.insecureRegistries = hosts
+            defaults.insecureRegistries = hosts.map(RegistryHostSyntax.canonical)
         }
         if let value = object["userAgent"], let agent = reader.nonEmptyString(value, at: path.member("userAgent")) {
             if agent.count > 256 || !agent.unicodeScalars.allSatisfy({ (0x20...0x7e).contains($0.value) }) {
@@ -147,13 +147,19 @@ struct ValidationContext {
             return [:]
         }
         var registries: [String: RegistrySettings] = [:]
+        var keyOfRegistry: [String: String] = [:]
         for member in object {
             let memberPath = path.member(member.key)
             if !RegistryHostSyntax.isValid(member.key) {
                 reader.report(memberPath, RegistryHostSyntax.problem(member.key))
             }
+            let registry = RegistryHostSyntax.canonical(member.key)
+            if let earlier = keyOfRegistry[registry] {
+                reader.report(memberPath, "names the same registry as \(path.member(earlier)); merge the two")
+            }
+            keyOfRegistry[registry] = member.key
             if let settings = readRegistrySettings(member.value, at: memberPath) {
-                registries[member.key] = settings
+                registries[registry] = settings
             }
         }
         return registries
@@ -242,6 +248,11 @@ enum RegistryHostSyntax {
             let port = Int(digits)
         else { return false }
         return (1...65_535).contains(port)
+    }
+
+    /// The registry as references name it: Docker Hub's aliases become `docker.io`, as `OCI.Reference` does.
+    static func canonical(_ host: String) -> String {
+        (try? Reference(parsing: host + "/probe"))?.registry ?? host
     }
 
     static func problem(_ text: String) -> String {
