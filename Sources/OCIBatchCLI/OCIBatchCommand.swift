@@ -10,7 +10,7 @@ public enum OCIBatchCommand {
     }
 
     static var subcommands: [Subcommand] {
-        [VersionCommand.subcommand]
+        [ValidateCommand.subcommand, VersionCommand.subcommand]
     }
 
     static func run(arguments: [String], context: CommandContext) async -> Int32 {
