@@ -138,10 +138,9 @@ final class ArchiveReader {
         guard let handle = archive_read_new() else {
             throw TransportError.failed("\(path): libarchive could not allocate a reader")
         }
-        self.handle = handle
-        self.path = path
         archive_read_support_filter_all(handle)
         archive_read_support_format_tar(handle)
+        // Free by hand on failure: `self` is not initialised yet, so `deinit` will not run.
         guard archive_read_open_filename(handle, path, 1 << 16) == ARCHIVE_OK else {
             let reason = Self.message(handle)
             archive_read_free(handle)
@@ -150,6 +149,8 @@ final class ArchiveReader {
             }
             throw TransportError.invalid("\(path): not a readable tar archive (\(reason))")
         }
+        self.handle = handle
+        self.path = path
     }
 
     deinit { archive_read_free(handle) }
