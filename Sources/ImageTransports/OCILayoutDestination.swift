@@ -84,6 +84,7 @@ public actor OCILayoutDestination: ImageDestination {
         }
         let fileManager = FileManager.default
         do {
+            try fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true)
             for (digest, _) in staged {
                 let target = directory + "/" + blobPath(digest)
                 try fileManager.createDirectory(
@@ -156,8 +157,10 @@ public actor OCILayoutDestination: ImageDestination {
             try handle.write(contentsOf: data)
             try handle.synchronize()
             try handle.close()
-            _ = try FileManager.default.replaceItemAt(
-                URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: temporary))
+            // rename(2) replaces the old file atomically: readers see the old or the new, never a mix.
+            guard rename(temporary, path) == 0 else {
+                throw TransportError.failed("\(path) cannot be replaced: \(String(cString: strerror(errno)))")
+            }
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error
