@@ -123,7 +123,8 @@ struct ClassicDockerArchive: Sendable {
             guard let facts = hashed[entry] else {
                 throw TransportError.invalid("\(archive.path): layer \(entry) could not be read")
             }
-            let mediaType = Self.layerMediaType(try LayerCompression.detect(facts.prefix, layer: "\(archive.path): \(entry)"))
+            let mediaType = Self.layerMediaType(
+                try LayerCompression.detect(facts.prefix, layer: "\(archive.path): \(entry)"))
             layers.append(Self.descriptorJSON(mediaType: mediaType, size: facts.size, digest: facts.digest))
             layerEntries[facts.digest] = entry
         }
@@ -140,7 +141,9 @@ struct ClassicDockerArchive: Sendable {
 
     /// Fields in the order Go tools write them, so the digest matches theirs.
     private static func descriptorJSON(mediaType: MediaType, size: Int64, digest: Digest) -> JSONValue {
-        .object(["mediaType": .string(mediaType.rawValue), "size": .integer(size), "digest": .string(digest.description)])
+        .object([
+            "mediaType": .string(mediaType.rawValue), "size": .integer(size), "digest": .string(digest.description),
+        ])
     }
 
     private struct EntryFacts {

@@ -24,7 +24,9 @@ public struct DockerArchiveSource: ImageSource {
     /// Lists the tarball (refusing absolute names, `..` and links that leave it) and prepares the image;
     /// for a classic tarball that means hashing its layers once.
     public init(path: String, tag: String? = nil) async throws {
-        guard !path.isEmpty else { throw TransportError.invalid("no docker-archive file was given (the path is empty)") }
+        guard !path.isEmpty else {
+            throw TransportError.invalid("no docker-archive file was given (the path is empty)")
+        }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw TransportError.invalid(

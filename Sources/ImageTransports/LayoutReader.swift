@@ -101,7 +101,8 @@ struct LayoutReader: Sendable {
         var current = try manifest(start)
         for _ in 0..<16 {
             let document = try Self.withContext(blobPath(current.digest)) { try current.document() }
-            guard case .index(let nested) = document, nested.manifests.count == 1, nested.manifests[0].mediaType.isManifest
+            guard case .index(let nested) = document, nested.manifests.count == 1,
+                nested.manifests[0].mediaType.isManifest
             else { return current }
             current = try manifest(nested.manifests[0])
         }

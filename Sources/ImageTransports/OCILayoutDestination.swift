@@ -119,7 +119,10 @@ public actor OCILayoutDestination: ImageDestination {
         if files.exists("index.json") {
             json = try LayoutReader(files: files).index.json
         } else {
-            json = ["schemaVersion": .integer(2), "mediaType": .string(MediaType.ociIndex.rawValue), "manifests": .array([])]
+            json = [
+                "schemaVersion": .integer(2), "mediaType": .string(MediaType.ociIndex.rawValue),
+                "manifests": .array([]),
+            ]
         }
         var entry = descriptor.json
         if let tag {
@@ -138,7 +141,8 @@ public actor OCILayoutDestination: ImageDestination {
             if let tag {
                 // Only one entry may carry the tag: drop stale duplicates after the replaced one.
                 manifests = manifests.enumerated().filter { position, value in
-                    position == replaced || (try? Descriptor(json: value)).map { LayoutReader.tag(of: $0) != tag } ?? true
+                    position == replaced
+                        || (try? Descriptor(json: value)).map { LayoutReader.tag(of: $0) != tag } ?? true
                 }.map(\.element)
             }
         } else {

@@ -1,8 +1,8 @@
 import ByteStreams
 import Foundation
 import OCI
-import Testing
 import TestSupport
+import Testing
 
 @testable import ImageTransports
 
@@ -68,7 +68,10 @@ struct CopyTests {
         #expect(otherTag.blobsUploaded == 0)
         #expect(otherTag.manifestsSkipped == 2)
         #expect(otherTag.manifestsWritten == 1)
-        #expect(try Self.indexEntries(target).compactMap { $0.annotations?[LayoutFixtures.refNameAnnotation] } == ["v2", "v3"])
+        #expect(
+            try Self.indexEntries(target).compactMap { $0.annotations?[LayoutFixtures.refNameAnnotation] } == [
+                "v2", "v3",
+            ])
     }
 
     @Test func writingATagReplacesOnlyThatEntry() async throws {
@@ -78,7 +81,8 @@ struct CopyTests {
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         try LayoutFixtures.writeLayout([.init(images[0], refName: "v1"), .init(images[1], refName: "v2")], to: target)
         // A field ocibatch does not know must survive the merge.
-        var json = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: target + "/index.json"))).objectValue ?? [:]
+        var json =
+            try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: target + "/index.json"))).objectValue ?? [:]
         json["x-custom"] = .string("kept")
         try json.encoded().write(to: URL(fileURLWithPath: target + "/index.json"))
 
@@ -142,7 +146,8 @@ struct CopyTests {
         }
         do {
             _ = try await ImageCopier().copy(
-                from: try OCILayoutSource(directory: source), to: try OCILayoutDestination(directory: target), tag: "v1")
+                from: try OCILayoutSource(directory: source), to: try OCILayoutDestination(directory: target), tag: "v1"
+            )
             Issue.record("the copy should have failed")
         } catch {
             let message = "\(error)"
@@ -174,7 +179,8 @@ struct CopyTests {
 
         await #expect(throws: (any Error).self) {
             try await ImageCopier().copy(
-                from: try OCILayoutSource(directory: source), to: try OCILayoutDestination(directory: target), tag: "v1")
+                from: try OCILayoutSource(directory: source), to: try OCILayoutDestination(directory: target), tag: "v1"
+            )
         }
         #expect(try Self.blobFiles(target) == before)
         #expect(try Data(contentsOf: URL(fileURLWithPath: target + "/index.json")) == indexBefore)
@@ -205,6 +211,7 @@ struct CopyTests {
             tag: "v1")
         #expect(report.size == manifest.contentSize + 12_345)
         #expect(report.blobsUploaded == base.blobs.count)
-        #expect(!FileManager.default.fileExists(atPath: LayoutFixtures.blobPath(foreign.digest, layout: scratch.join("b"))))
+        #expect(
+            !FileManager.default.fileExists(atPath: LayoutFixtures.blobPath(foreign.digest, layout: scratch.join("b"))))
     }
 }

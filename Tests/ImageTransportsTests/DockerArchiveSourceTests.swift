@@ -1,8 +1,8 @@
 import ByteStreams
 import Foundation
 import OCI
-import Testing
 import TestSupport
+import Testing
 
 @testable import ImageTransports
 
@@ -33,7 +33,10 @@ struct DockerArchiveSourceTests {
         #expect(manifest.layers.allSatisfy { $0.mediaType == "application/vnd.docker.image.rootfs.diff.tar" })
         // Compact, with fields in Go's order.
         let text = String(decoding: root.bytes, as: UTF8.self)
-        #expect(text.hasPrefix(#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":"#))
+        #expect(
+            text.hasPrefix(
+                #"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":"#
+            ))
         #expect(!text.contains(" "))
 
         let again = try await DockerArchiveSource(path: path).rootManifest()
@@ -42,7 +45,8 @@ struct DockerArchiveSourceTests {
         #expect(try await source.manifest(.digest(root.digest)) == root)
 
         let target = scratch.join("layout")
-        let report = try await ImageCopier().copy(from: source, to: try OCILayoutDestination(directory: target), tag: "v1")
+        let report = try await ImageCopier().copy(
+            from: source, to: try OCILayoutDestination(directory: target), tag: "v1")
         #expect(report.digest == root.digest)
         #expect(report.size == original.contentSize)
         for (digest, data) in image.blobs {

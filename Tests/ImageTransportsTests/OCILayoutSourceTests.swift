@@ -1,8 +1,8 @@
 import ByteStreams
 import Foundation
 import OCI
-import Testing
 import TestSupport
+import Testing
 
 @testable import ImageTransports
 
@@ -87,7 +87,8 @@ struct OCILayoutSourceTests {
         let source = try OCILayoutSource(directory: scratch.path)
         #expect(try await source.listTags() == ["v1", "v2"])
         #expect(try await OCILayoutSource(directory: scratch.path, tag: "v1").rootManifest().digest == first.rootDigest)
-        #expect(try await OCILayoutSource(directory: scratch.path, tag: "v2").rootManifest().digest == second.rootDigest)
+        #expect(
+            try await OCILayoutSource(directory: scratch.path, tag: "v2").rootManifest().digest == second.rootDigest)
         let full = try OCILayoutSource(directory: scratch.path, tag: "registry.example:5000/team/app:v2")
         #expect(try await full.rootManifest().digest == second.rootDigest)
         #expect(try await source.manifest(.tag("v1")).digest == first.rootDigest)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import ImageTransports
 
@@ -36,12 +36,13 @@ struct TarArchiveTests {
         }
     }
 
-    @Test(arguments: [
-        ([0x1f, 0x8b, 0x08, 0x00], LayerCompression.gzip),
-        ([0x28, 0xb5, 0x2f, 0xfd, 0x00], LayerCompression.zstd),
-        (Array("layer.txt".utf8), LayerCompression.none),
-        ([], LayerCompression.none),
-    ] as [([UInt8], LayerCompression)])
+    @Test(
+        arguments: [
+            ([0x1f, 0x8b, 0x08, 0x00], LayerCompression.gzip),
+            ([0x28, 0xb5, 0x2f, 0xfd, 0x00], LayerCompression.zstd),
+            (Array("layer.txt".utf8), LayerCompression.none),
+            ([], LayerCompression.none),
+        ] as [([UInt8], LayerCompression)])
     func detectsCompression(prefix: [UInt8], expected: LayerCompression) throws {
         #expect(try LayerCompression.detect(Data(prefix), layer: "layer") == expected)
     }

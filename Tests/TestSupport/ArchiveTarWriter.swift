@@ -24,7 +24,9 @@ public struct ArchiveTarWriter: Sendable {
         }
         func octal(_ value: Int, at offset: Int, length: Int) {
             let digits = String(value, radix: 8)
-            put(String(repeating: "0", count: max(0, length - 1 - digits.count)) + digits, at: offset, length: length - 1)
+            put(
+                String(repeating: "0", count: max(0, length - 1 - digits.count)) + digits, at: offset,
+                length: length - 1)
         }
         var contents = Data()
         var type: Character = "0"
