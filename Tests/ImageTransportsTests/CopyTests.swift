@@ -14,8 +14,8 @@ struct CopyTests {
         guard let walker = FileManager.default.enumerator(atPath: root) else { return result }
         for case let relative as String in walker {
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isDirectory)
-            if !isDirectory.boolValue {
+            let exists = FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isDirectory)
+            if exists && !isDirectory.boolValue {
                 result[relative] = try Data(contentsOf: URL(fileURLWithPath: root + "/" + relative))
             }
         }
