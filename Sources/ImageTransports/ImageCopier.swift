@@ -15,12 +15,32 @@ public struct ImageCopier: Sendable {
         self.blobConcurrency = max(1, blobConcurrency)
     }
 
-    /// Copies `source`'s root manifest to `destination` under `tag` (by digest only when nil).
-    public func copy(from source: any ImageSource, to destination: any ImageDestination, tag: String?)
-        async throws -> CopyReport
-    {
-        let root = try await source.rootManifest()
-        return try await copy(root: root, created: CreatedContent(), from: source, to: destination, tag: tag)
+    /// Copies `source`'s root manifest to `destination` under `tag` (by digest only when nil), first
+    /// applying `mutation` when one is given. The mutation reads child manifests and configs from the
+    /// source; the configs and manifests it makes are written from memory, layers still stream.
+    public func copy(
+        from source: any ImageSource, to destination: any ImageDestination, tag: String?,
+        mutation: ImageMutation? = nil
+    ) async throws -> CopyReport {
+        let original = try await source.rootManifest()
+        guard let mutation, !mutation.isEmpty else {
+            return try await copy(root: original, created: CreatedContent(), from: source, to: destination, tag: tag)
+        }
+        let result = try await mutation.apply(toManifest: original.bytes, mediaType: original.mediaType) {
+            descriptor in
+            if descriptor.mediaType.isManifest {
+                return try await source.manifest(.digest(descriptor.digest)).bytes
+            }
+            return try await source.blob(descriptor).readAll(limit: ContentLimits.configBytes)
+        }
+        var created = CreatedContent()
+        for blob in result.newBlobs { created.blobs[blob.descriptor.digest] = blob.bytes }
+        for manifest in result.newManifests {
+            created.manifests[manifest.descriptor.digest] = ManifestData(
+                bytes: manifest.bytes, mediaType: manifest.descriptor.mediaType, digest: manifest.descriptor.digest)
+        }
+        let root = ManifestData(bytes: result.bytes, mediaType: result.mediaType, digest: result.digest)
+        return try await copy(root: root, created: created, from: source, to: destination, tag: tag)
     }
 
     /// Copies `root` (which may be new, with new child manifests and blobs in `created`) to `destination`.
