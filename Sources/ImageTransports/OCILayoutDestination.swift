@@ -41,7 +41,7 @@ public actor OCILayoutDestination: ImageDestination {
 
     public nonisolated var displayName: String { "oci:\(directory)" }
 
-    private func blobPath(_ digest: Digest) -> String { "blobs/\(digest.algorithm)/\(digest.encoded)" }
+    private nonisolated func blobPath(_ digest: Digest) -> String { "blobs/\(digest.algorithm)/\(digest.encoded)" }
 
     public func hasBlob(_ descriptor: Descriptor) async throws -> Bool {
         if staged[descriptor.digest] != nil { return true }
@@ -82,29 +82,44 @@ public actor OCILayoutDestination: ImageDestination {
             await abort()
             return
         }
-        let fileManager = FileManager.default
+        let digests = Array(staged.keys)
+        defer { try? FileManager.default.removeItem(atPath: stagingDirectory) }
+        staged = [:]
+        self.root = nil
         do {
-            try fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            for (digest, _) in staged {
-                let target = directory + "/" + blobPath(digest)
-                try fileManager.createDirectory(
-                    atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                if fileManager.fileExists(atPath: target) { continue }
-                try fileManager.moveItem(atPath: stagingDirectory + "/" + blobPath(digest), toPath: target)
-            }
-            let layoutMarker = directory + "/oci-layout"
-            if !fileManager.fileExists(atPath: layoutMarker) {
-                try writeAtomically(Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8), to: layoutMarker)
-            }
-            try writeAtomically(try mergedIndex(adding: root.descriptor, tag: root.tag), to: directory + "/index.json")
+            try await BlockingIO.run { [self] in try publish(digests, root: root.descriptor, tag: root.tag) }
         } catch let error as TransportError {
-            await abort()
             throw error
         } catch {
-            await abort()
             throw TransportError.failed("\(directory): cannot write the layout: \(error.localizedDescription)")
         }
-        await abort()
+    }
+
+    /// Moves staged blobs into the layout, then rewrites `index.json`, holding an exclusive lock on the
+    /// directory so that two copies into one layout (other tags, other processes) do not lose entries.
+    private nonisolated func publish(_ digests: [Digest], root: Descriptor, tag: String?) throws {
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let lock = open(directory, O_RDONLY)
+        guard lock >= 0 else {
+            throw TransportError.failed("\(directory) cannot be opened: \(String(cString: strerror(errno)))")
+        }
+        defer { close(lock) }
+        guard flock(lock, LOCK_EX) == 0 else {
+            throw TransportError.failed("\(directory) cannot be locked: \(String(cString: strerror(errno)))")
+        }
+        for digest in digests {
+            let target = directory + "/" + blobPath(digest)
+            try fileManager.createDirectory(
+                atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            if fileManager.fileExists(atPath: target) { continue }
+            try fileManager.moveItem(atPath: stagingDirectory + "/" + blobPath(digest), toPath: target)
+        }
+        let layoutMarker = directory + "/oci-layout"
+        if !fileManager.fileExists(atPath: layoutMarker) {
+            try writeAtomically(Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8), to: layoutMarker)
+        }
+        try writeAtomically(try mergedIndex(adding: root, tag: tag), to: directory + "/index.json")
     }
 
     public func abort() async {
@@ -114,7 +129,7 @@ public actor OCILayoutDestination: ImageDestination {
     }
 
     /// The existing `index.json` (unknown fields kept) with the entry for `tag` replaced or added.
-    private func mergedIndex(adding descriptor: Descriptor, tag: String?) throws -> Data {
+    private nonisolated func mergedIndex(adding descriptor: Descriptor, tag: String?) throws -> Data {
         var json: JSONObject
         if files.exists("index.json") {
             json = try LayoutReader(files: files).index.json
@@ -152,7 +167,7 @@ public actor OCILayoutDestination: ImageDestination {
         return json.encoded()
     }
 
-    private func writeAtomically(_ data: Data, to path: String) throws {
+    private nonisolated func writeAtomically(_ data: Data, to path: String) throws {
         let temporary = path + ".tmp-" + UUID().uuidString.lowercased()
         guard FileManager.default.createFile(atPath: temporary, contents: nil),
             let handle = FileHandle(forWritingAtPath: temporary)

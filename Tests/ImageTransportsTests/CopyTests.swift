@@ -101,6 +101,31 @@ struct CopyTests {
         #expect(FileManager.default.fileExists(atPath: LayoutFixtures.blobPath(images[0].rootDigest, layout: target)))
     }
 
+    @Test func concurrentCopiesIntoOneLayoutKeepEveryTag() async throws {
+        let scratch = try LayoutScratchDirectory()
+        let target = scratch.join("shared")
+        let tags = (1...6).map { "t\($0)" }
+        var sources: [String] = []
+        for (offset, _) in tags.enumerated() {
+            let directory = scratch.join("source-\(offset)")
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try LayoutFixtures.writeLayout([.init(try OCITestImages.image(seed: UInt64(40 + offset)))], to: directory)
+            sources.append(directory)
+        }
+        try await withThrowingTaskGroup(of: CopyReport.self) { group in
+            for (source, tag) in zip(sources, tags) {
+                group.addTask {
+                    try await ImageCopier().copy(
+                        from: try OCILayoutSource(directory: source), to: try OCILayoutDestination(directory: target),
+                        tag: tag)
+                }
+            }
+            try await group.waitForAll()
+        }
+        let written = try Self.indexEntries(target).compactMap { $0.annotations?[LayoutFixtures.refNameAnnotation] }
+        #expect(written.sorted() == tags)
+    }
+
     @Test func refusesToWriteIntoADirectoryThatIsNotALayout() throws {
         let scratch = try LayoutScratchDirectory()
         try Data("x".utf8).write(to: URL(fileURLWithPath: scratch.join("notes.txt")))

@@ -1,13 +1,14 @@
 import Foundation
 import OCI
-import Testing
 import TestSupport
+import Testing
 
 @testable import ImageTransports
 
 struct MutatingCopyTests {
     private func config(_ descriptor: Descriptor, in layout: String) throws -> ImageConfigFacts {
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: LayoutFixtures.blobPath(descriptor.digest, layout: layout)))
+        let bytes = try Data(
+            contentsOf: URL(fileURLWithPath: LayoutFixtures.blobPath(descriptor.digest, layout: layout)))
         let json = try JSONValue.parse(bytes)
         return ImageConfigFacts(labels: json["config"]?["Labels"]?.objectValue?.stringDictionary ?? [:])
     }
@@ -39,12 +40,14 @@ struct MutatingCopyTests {
         #expect(written.annotations?["team"] == "core")
         #expect(written.manifests.map(\.platform) == (try ImageIndex(bytes: index.rootBytes)).manifests.map(\.platform))
         for child in written.manifests {
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: LayoutFixtures.blobPath(child.digest, layout: target)))
+            let bytes = try Data(
+                contentsOf: URL(fileURLWithPath: LayoutFixtures.blobPath(child.digest, layout: target)))
             let manifest = try ImageManifest(bytes: bytes)
             #expect(manifest.annotations?["team"] == "core")
             #expect(try config(manifest.config, in: target).labels == ["a": "b"])
             for layer in manifest.layers {
-                let copied = try Data(contentsOf: URL(fileURLWithPath: LayoutFixtures.blobPath(layer.digest, layout: target)))
+                let copied = try Data(
+                    contentsOf: URL(fileURLWithPath: LayoutFixtures.blobPath(layer.digest, layout: target)))
                 #expect(copied == index.blobs[layer.digest])
             }
         }
