@@ -22,12 +22,16 @@ public struct OCILayoutSource: ImageSource {
 
     public func listTags() async throws -> [String] { reader.tags }
 
-    public func rootManifest() async throws -> ManifestData { try reader.root(tag: tag) }
+    public func rootManifest() async throws -> ManifestData {
+        try await BlockingIO.run { [reader, tag] in try reader.root(tag: tag) }
+    }
 
     public func manifest(_ reference: ManifestReference) async throws -> ManifestData {
-        switch reference {
-        case .tag(let tag): try reader.root(tag: tag)
-        case .digest(let digest): try reader.manifest(digest: digest, declared: nil)
+        try await BlockingIO.run { [reader] in
+            switch reference {
+            case .tag(let tag): try reader.root(tag: tag)
+            case .digest(let digest): try reader.manifest(digest: digest, declared: nil)
+            }
         }
     }
 

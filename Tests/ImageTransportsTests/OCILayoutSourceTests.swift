@@ -112,6 +112,21 @@ struct OCILayoutSourceTests {
         #expect(root.mediaType == .ociIndex)
     }
 
+    @Test func unknownMediaTypesAreNamed() async throws {
+        let scratch = try LayoutScratchDirectory()
+        let image = try OCITestImages.image()
+        let odd = Descriptor(mediaType: "application/vnd.example.unknown", digest: image.rootDigest, size: 10)
+        for (digest, data) in image.allContent {
+            try LayoutFixtures.writeBlob(data, digest: digest, layout: scratch.path)
+        }
+        let index: JSONObject = ["schemaVersion": .integer(2), "manifests": .array([odd.jsonValue])]
+        try index.encoded().write(to: URL(fileURLWithPath: scratch.join("index.json")))
+        let error = await #expect(throws: TransportError.self) {
+            try await OCILayoutSource(directory: scratch.path).rootManifest()
+        }
+        #expect(error?.message.contains("application/vnd.example.unknown") == true)
+    }
+
     @Test func blobsAreReadAndVerified() async throws {
         let scratch = try LayoutScratchDirectory()
         let image = try OCITestImages.image()
