@@ -35,7 +35,14 @@ struct TarArchive: Sendable {
         var entries: [String: TarEntry] = [:]
         var names: [String] = []
         while let entry = try reader.nextEntry() {
-            if entries[entry.name] == nil { names.append(entry.name) }
+            if let earlier = entries[entry.name] {
+                // Two files under one name: which one counts would depend on the reader. Refuse.
+                guard earlier.kind == .directory && entry.kind == .directory else {
+                    throw TransportError.invalid("\(path): entry \"\(entry.name)\" appears more than once")
+                }
+                continue
+            }
+            names.append(entry.name)
             entries[entry.name] = entry
         }
         self.entries = entries

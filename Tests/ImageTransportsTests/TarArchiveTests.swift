@@ -85,6 +85,7 @@ struct TarArchiveTests {
         ("/etc/x", .file(Data("x".utf8)), "absolute path"),
         ("evil", .symlink("../../etc/passwd"), "outside the archive"),
         ("evil", .symlink("/etc/passwd"), "outside the archive"),
+        ("./manifest.json", .file(Data("[1]".utf8)), "appears more than once"),
     ])
     func refusesHostileArchives(name: String, kind: ArchiveTarWriter.EntryKind, expected: String) throws {
         let scratch = try LayoutScratchDirectory()
