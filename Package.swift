@@ -28,7 +28,7 @@ let package = Package(
         // SQLite store: runs, steps, leases, audit records, migrations.
         .target(name: "Queue", dependencies: ["CSQLite"]),
         // Plans, planner, runner, step executors, retry policy.
-        .target(name: "Engine", dependencies: ["OCI", "ImageTransports", "Registry", "Queue"]),
+        .target(name: "Engine", dependencies: ["ByteStreams", "OCI", "ImageTransports", "Registry", "Queue"]),
         // Commands, argument parsing, output formats, progress.
         .target(name: "OCIBatchCLI", dependencies: ["Engine"]),
         .executableTarget(name: "ocibatch", dependencies: ["OCIBatchCLI"]),

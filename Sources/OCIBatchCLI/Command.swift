@@ -13,14 +13,14 @@ final class CommandContext: @unchecked Sendable {
     let environment: [String: String]
     let workingDirectory: String
     private let lock = NSLock()
-    private let writeOut: @Sendable (String) -> Void
-    private let writeErr: @Sendable (String) -> Void
+    private let writeOut: @Sendable (Data) -> Void
+    private let writeErr: @Sendable (Data) -> Void
 
     init(
         environment: [String: String],
         workingDirectory: String,
-        stdout: @escaping @Sendable (String) -> Void,
-        stderr: @escaping @Sendable (String) -> Void
+        stdout: @escaping @Sendable (Data) -> Void,
+        stderr: @escaping @Sendable (Data) -> Void
     ) {
         self.environment = environment
         self.workingDirectory = workingDirectory
@@ -29,16 +29,18 @@ final class CommandContext: @unchecked Sendable {
     }
 
     /// Writes one line (a newline is added) to standard output.
-    func print(_ line: String) { lock.withLock { writeOut(line + "\n") } }
+    func print(_ line: String) { lock.withLock { writeOut(Data((line + "\n").utf8)) } }
+    /// Writes bytes to standard output exactly as given.
+    func printRaw(_ data: Data) { lock.withLock { writeOut(data) } }
     /// Writes one line to standard error.
-    func printError(_ line: String) { lock.withLock { writeErr(line + "\n") } }
+    func printError(_ line: String) { lock.withLock { writeErr(Data((line + "\n").utf8)) } }
 
     static func process() -> CommandContext {
         CommandContext(
             environment: ProcessInfo.processInfo.environment,
             workingDirectory: FileManager.default.currentDirectoryPath,
-            stdout: { text in FileHandle.standardOutput.write(Data(text.utf8)) },
-            stderr: { text in FileHandle.standardError.write(Data(text.utf8)) }
+            stdout: { FileHandle.standardOutput.write($0) },
+            stderr: { FileHandle.standardError.write($0) }
         )
     }
 }

@@ -1,3 +1,7 @@
+import Engine
+import ImageTransports
+import OCI
+
 /// Turns any error into the one line the user sees and the exit status it deserves.
 ///
 /// Errors caused by what the user handed us (a plan, a layout, a reference, a flag) exit 2;
@@ -8,9 +12,14 @@ struct ErrorReport {
 
     init(_ error: any Error) {
         message = String(describing: error)
-        exitStatus = (error as? any InvalidInputError) != nil ? ExitStatus.invalidInput : ExitStatus.operationFailed
+        exitStatus = Self.isInvalidInput(error) ? ExitStatus.invalidInput : ExitStatus.operationFailed
+    }
+
+    private static func isInvalidInput(_ error: any Error) -> Bool {
+        switch error {
+        case let error as TransportError: error.kind == .invalidInput
+        case is OCIError, is PlanError, is ImageLocationError, is EndpointError: true
+        default: false
+        }
     }
 }
-
-/// Marks error types that describe bad input rather than a failed operation.
-protocol InvalidInputError: Error {}

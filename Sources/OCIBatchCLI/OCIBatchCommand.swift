@@ -10,7 +10,9 @@ public enum OCIBatchCommand {
     }
 
     static var subcommands: [Subcommand] {
-        [ValidateCommand.subcommand, VersionCommand.subcommand]
+        [
+            CopyCommand.subcommand, InspectCommand.subcommand, ValidateCommand.subcommand, VersionCommand.subcommand,
+        ]
     }
 
     static func run(arguments: [String], context: CommandContext) async -> Int32 {

@@ -1,8 +1,6 @@
 import Engine
 import Foundation
 
-extension PlanError: InvalidInputError {}
-
 /// `ocibatch validate PLAN`: checks a plan against the schema and its semantics without running it.
 enum ValidateCommand {
     static let subcommand = Subcommand(

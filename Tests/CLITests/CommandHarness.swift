@@ -7,13 +7,15 @@ struct CommandResult {
     let status: Int32
     let stdout: String
     let stderr: String
+    let stdoutBytes: Data
 }
 
 final class OutputBuffer: @unchecked Sendable {
     private let lock = NSLock()
-    private var text = ""
-    func append(_ more: String) { lock.withLock { text += more } }
-    var value: String { lock.withLock { text } }
+    private var bytes = Data()
+    func append(_ more: Data) { lock.withLock { bytes.append(more) } }
+    var data: Data { lock.withLock { bytes } }
+    var value: String { String(decoding: data, as: UTF8.self) }
 }
 
 func runCommand(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil) async
@@ -28,5 +30,5 @@ func runCommand(_ arguments: [String], environment: [String: String] = [:], in d
         stderr: { err.append($0) }
     )
     let status = await OCIBatchCommand.run(arguments: arguments, context: context)
-    return CommandResult(status: status, stdout: out.value, stderr: err.value)
+    return CommandResult(status: status, stdout: out.value, stderr: err.value, stdoutBytes: out.data)
 }
