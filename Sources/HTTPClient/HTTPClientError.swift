@@ -70,7 +70,7 @@ public struct HTTPClientError: Error, CustomStringConvertible, Sendable {
 extension HTTPClientError.Code {
     /// How a libcurl result code is reported. Aborts from our own callbacks are classified by the
     /// transfer, which knows why it aborted.
-    init(curlCode: Int) {
+    public init(curlCode: Int) {
         switch curlCode {
         case 1, 3: self = .invalidURL  // unsupported protocol, malformed URL
         case 5, 6, 7: self = .connectFailed  // could not resolve proxy / host, could not connect

@@ -70,11 +70,13 @@ final class Transfer: @unchecked Sendable {
         guard scheme == "http" || scheme == "https", request.url.host != nil else {
             throw failure(.invalidURL, "only absolute http and https URLs are supported")
         }
-        let forbidden: Set<Character> = ["\r", "\n", "\0"]
+        // Bytes, not Characters: "\r\n" is a single Character.
+        let breaksLine = { (byte: UInt8) in byte == 13 || byte == 10 || byte == 0 }
         for (name, value) in request.headers {
-            guard !name.isEmpty, !name.contains(":"), !name.contains(" "), !name.contains(where: forbidden.contains)
-            else { throw failure(.invalidRequest, "header name '\(name)' is not a valid token") }
-            guard !value.contains(where: forbidden.contains) else {
+            guard !name.isEmpty, !name.utf8.contains(where: { breaksLine($0) || $0 == 58 || $0 == 32 }) else {
+                throw failure(.invalidRequest, "header name '\(name)' is not a valid token")
+            }
+            guard !value.utf8.contains(where: breaksLine) else {
                 throw failure(.invalidRequest, "header '\(name)' has a line break in its value")
             }
         }

@@ -17,6 +17,8 @@ final class HTTPTestConnection {
     func readHead() -> String? {
         let terminator = Data("\r\n\r\n".utf8)
         while true {
+            // Not HTTP (a TLS ClientHello, say): answer at once, as a real server would.
+            if let first = pending.first, !(65...90).contains(first) { return "" }
             if let range = pending.range(of: terminator) {
                 let head = pending[pending.startIndex..<range.lowerBound]
                 pending = Data(pending[range.upperBound...])
