@@ -118,11 +118,13 @@ final class CurlEngine: @unchecked Sendable {
                 continue
             }
             guard let easy = curl_easy_init() else {
-                transfer.conclude(error: transfer.failure(.transferFailed, "libcurl could not make a handle"), effectiveURL: "")
+                transfer.conclude(
+                    error: transfer.failure(.transferFailed, "libcurl could not make a handle"), effectiveURL: "")
                 continue
             }
             transfer.easy = easy
-            let added = CurlOptions.apply(to: transfer, easy: easy)
+            let added =
+                CurlOptions.apply(to: transfer, easy: easy)
                 && curl_multi_add_handle(multi, easy) == CURLM_OK
             guard added else {
                 transfer.conclude(

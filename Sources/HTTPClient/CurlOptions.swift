@@ -23,7 +23,6 @@ enum CurlOptions {
             ocb_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, options.insecureSkipTLSVerify ? 0 : 2),
             ocb_setopt_str(easy, CURLOPT_USERAGENT, transfer.userAgent),
             ocb_setopt_ptr(easy, CURLOPT_ERRORBUFFER, transfer.errorBuffer),
-            ocb_setopt_ptr(easy, CURLOPT_PRIVATE, userdata),
             ocb_setopt_header_cb(easy, headerCallback),
             ocb_setopt_ptr(easy, CURLOPT_HEADERDATA, userdata),
             ocb_setopt_write_cb(easy, writeCallback),

@@ -31,11 +31,12 @@ public final class HTTPClient: Sendable {
             userAgent: configuration.userAgent, statistics: engine.statistics)
         let engine = engine
         switch request.body {
-        case .none: if transfer.uploads { transfer.feeder = RequestBodyFeeder(data: Data(), statistics: engine.statistics) }
+        case .none:
+            if transfer.uploads { transfer.feeder = RequestBodyFeeder(data: Data(), statistics: engine.statistics) }
         case .data(let data): transfer.feeder = RequestBodyFeeder(data: data, statistics: engine.statistics)
-        case .stream(_, let makeSource):
+        case .stream(let length, let makeSource):
             transfer.feeder = RequestBodyFeeder(
-                makeSource: makeSource, statistics: engine.statistics,
+                makeSource: makeSource, length: length, statistics: engine.statistics,
                 resumeTransfer: { [weak transfer] in if let transfer { engine.resume(transfer) } })
         }
         if case .stream(let bufferSize) = request.response {

@@ -31,17 +31,17 @@ final class RequestBodyFeeder: @unchecked Sendable {
         self.statistics = statistics
     }
 
-    /// A body read from the source `makeSource` creates.
+    /// A body read from the source `makeSource` creates, which must hold `length` bytes when given.
     init(
-        makeSource: @escaping @Sendable () async throws -> any ByteSource, statistics: StatisticsRecorder,
-        resumeTransfer: @escaping @Sendable () -> Void
+        makeSource: @escaping @Sendable () async throws -> any ByteSource, length: Int64?,
+        statistics: StatisticsRecorder, resumeTransfer: @escaping @Sendable () -> Void
     ) {
         self.buffer = Data()
         self.ended = false
         self.statistics = statistics
         let task = Task { [weak self] in
             guard let self else { return }
-            await pull(makeSource: makeSource, resumeTransfer: resumeTransfer)
+            await pull(makeSource: makeSource, length: length, resumeTransfer: resumeTransfer)
         }
         lock.withLock { pump = task }
     }
@@ -91,14 +91,17 @@ final class RequestBodyFeeder: @unchecked Sendable {
     }
 
     private func pull(
-        makeSource: @Sendable () async throws -> any ByteSource, resumeTransfer: @Sendable () -> Void
+        makeSource: @Sendable () async throws -> any ByteSource, length: Int64?, resumeTransfer: @Sendable () -> Void
     ) async {
         var source: (any ByteSource)?
+        var total: Int64 = 0
         do {
             let opened = try await makeSource()
             source = opened
             while let chunk = try await opened.read() {
                 try Task.checkCancellation()
+                total += Int64(chunk.count)
+                if let length, total > length { throw BodyLengthMismatch(declared: length, actual: total) }
                 await waitForEmptyBuffer()
                 let wasPaused = lock.withLock { () -> Bool? in
                     if ended { return nil }
@@ -111,6 +114,7 @@ final class RequestBodyFeeder: @unchecked Sendable {
                 statistics.noteRequestBuffered(chunk.count)
                 if wasPaused { resumeTransfer() }
             }
+            if let length, total != length { throw BodyLengthMismatch(declared: length, actual: total) }
             await waitForEmptyBuffer()
             let wasPaused = lock.withLock { () -> Bool in
                 ended = true
@@ -138,5 +142,17 @@ final class RequestBodyFeeder: @unchecked Sendable {
             }
             if resumeNow { continuation.resume() }
         }
+    }
+}
+
+/// A streamed body that did not match the length declared for it.
+struct BodyLengthMismatch: Error, CustomStringConvertible {
+    let declared: Int64
+    let actual: Int64
+
+    var description: String {
+        actual > declared
+            ? "the body source gave more than the \(declared) bytes declared"
+            : "the body source ended after \(actual) of the \(declared) bytes declared"
     }
 }

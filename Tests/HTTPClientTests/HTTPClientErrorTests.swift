@@ -36,7 +36,9 @@ import Testing
     func stallTimeoutFires(_ action: HTTPTestServer.Action) async throws {
         let server = try HTTPTestServer { _ in action }
         let client = makeClient(stallTimeout: .seconds(1))
-        let error = await httpError { _ = try await client.execute(HTTPRequest(method: .get, url: server.url("/stuck"))) }
+        let error = await httpError {
+            _ = try await client.execute(HTTPRequest(method: .get, url: server.url("/stuck")))
+        }
         #expect(error?.code == .timedOut)
         #expect(error?.isRetryable == true)
         #expect(client.statistics.inFlight == 0)

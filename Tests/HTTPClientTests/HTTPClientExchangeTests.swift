@@ -26,7 +26,8 @@ import Testing
     @Test(arguments: [HTTPMethod.post, .put, .patch])
     func bodilessWritesSendZeroLength(_ method: HTTPMethod) async throws {
         let server = try HTTPTestServer { _ in .respond(status: 202) }
-        let response = try await makeClient().execute(HTTPRequest(method: method, url: server.url("/v2/r/blobs/uploads/")))
+        let response = try await makeClient().execute(
+            HTTPRequest(method: method, url: server.url("/v2/r/blobs/uploads/")))
         #expect(response.status == 202)
         #expect(server.requests.first?.header("Content-Length") == "0")
     }
@@ -39,7 +40,8 @@ import Testing
         headers.add(name: "X-Custom", value: "1")
         headers.add(name: "x-custom", value: "2")
         headers.add(name: "Accept", value: "application/vnd.oci.image.manifest.v1+json")
-        let response = try await makeClient().execute(HTTPRequest(method: .get, url: server.url("/h"), headers: headers))
+        let response = try await makeClient().execute(
+            HTTPRequest(method: .get, url: server.url("/h"), headers: headers))
         #expect(response.headers.values(for: "X-MULTI") == ["a", "b"])
         #expect(response.headers["link"] == "<next>")
         let seen = try #require(server.requests.first)

@@ -81,4 +81,16 @@ import Testing
         #expect(error?.underlying is SourceBroke)
         #expect(error?.isRetryable == false)
     }
+
+    @Test(arguments: [(Int64(100_000), Int64(50_000)), (Int64(50_000), Int64(100_000))])
+    func bodyOfTheWrongLengthIsRefused(declared: Int64, actual: Int64) async throws {
+        let server = try HTTPTestServer { _ in .echoBodyDigest }
+        let body = HTTPRequestBody.stream(length: declared) { HTTPPatternSource(length: actual) }
+        let error = await httpError {
+            _ = try await makeClient().execute(HTTPRequest(method: .put, url: server.url("/upload"), body: body))
+        }
+        #expect(error?.code == .bodySourceFailed)
+        #expect(error?.isRetryable == false)
+        #expect(error?.description.contains("\(declared) bytes declared") == true)
+    }
 }
