@@ -8,6 +8,7 @@ import Testing
         let server = try HTTPTestServer { _ in
             .delayed(.milliseconds(300), then: .respond(status: 200, body: Data("ok".utf8)))
         }
+        defer { server.stop() }
         let client = makeClient()
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for index in 0..<16 {
@@ -27,6 +28,7 @@ import Testing
         let server = try HTTPTestServer { _ in
             .delayed(.milliseconds(50), then: .respond(status: 204))
         }
+        defer { server.stop() }
         let client = makeClient(maxConcurrentTransfers: 3)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<9 {
@@ -42,6 +44,7 @@ import Testing
 
     @Test func sequentialRequestsReuseOneConnection() async throws {
         let server = try HTTPTestServer { _ in .respond(status: 200, body: Data("hello".utf8)) }
+        defer { server.stop() }
         let client = makeClient()
         for _ in 0..<5 {
             let response = try await client.execute(HTTPRequest(method: .get, url: server.url("/again")))

@@ -13,6 +13,7 @@ import Testing
     func collectLimitIsEnforced(_ kind: Oversize) async throws {
         let body = Data(repeating: 7, count: 2000)
         let server = try HTTPTestServer { _ in .respond(status: 200, body: body, chunked: kind == .chunked) }
+        defer { server.stop() }
         let client = makeClient()
         let error = await httpError {
             _ = try await client.execute(
@@ -27,6 +28,7 @@ import Testing
     @Test func bodyAtTheCollectLimitIsAccepted() async throws {
         let body = Data(repeating: 7, count: 1000)
         let server = try HTTPTestServer { _ in .respond(status: 200, body: body, chunked: true) }
+        defer { server.stop() }
         let response = try await makeClient().execute(
             HTTPRequest(method: .get, url: server.url("/fits"), response: .collect(limit: 1000)))
         #expect(response.body == body)
@@ -35,6 +37,7 @@ import Testing
     @Test(arguments: [HTTPTestServer.Action.stall, .stallAfterHeaders(length: 100)])
     func stallTimeoutFires(_ action: HTTPTestServer.Action) async throws {
         let server = try HTTPTestServer { _ in action }
+        defer { server.stop() }
         let client = makeClient(stallTimeout: .seconds(1))
         let error = await httpError {
             _ = try await client.execute(HTTPRequest(method: .get, url: server.url("/stuck")))
@@ -46,6 +49,7 @@ import Testing
 
     @Test func connectionResetIsRetryable() async throws {
         let server = try HTTPTestServer { _ in .reset }
+        defer { server.stop() }
         let error = await httpError {
             _ = try await makeClient().execute(HTTPRequest(method: .get, url: server.url("/reset")))
         }
@@ -55,6 +59,7 @@ import Testing
 
     @Test func closedPortIsARetryableConnectFailure() async throws {
         let server = try HTTPTestServer { _ in .respond(status: 200) }
+        defer { server.stop() }
         let url = server.url("/gone")
         server.stop()
         let error = await httpError { _ = try await makeClient().execute(HTTPRequest(method: .get, url: url)) }
@@ -64,6 +69,7 @@ import Testing
 
     @Test func httpsToAPlainPortIsANonRetryableTLSFailure() async throws {
         let server = try HTTPTestServer { _ in .respond(status: 200) }
+        defer { server.stop() }
         let url = server.url("/v2/", scheme: "https")
         let error = await httpError { _ = try await makeClient().execute(HTTPRequest(method: .get, url: url)) }
         #expect(error?.code == .tlsFailure)
@@ -87,6 +93,7 @@ import Testing
 
     @Test func cancellingTheTaskAbandonsTheTransfer() async throws {
         let server = try HTTPTestServer { _ in .stall }
+        defer { server.stop() }
         let client = makeClient()
         let task = Task { try await client.execute(HTTPRequest(method: .get, url: server.url("/forever"))) }
         #expect(await HTTPTestPolling.until { server.requests.count == 1 })

@@ -7,6 +7,7 @@ import Testing
     @Test(arguments: HTTPMethod.allCases)
     func methodAndBodyReachTheServer(_ method: HTTPMethod) async throws {
         let server = try HTTPTestServer { _ in .echoBodyDigest }
+        defer { server.stop() }
         let payload = Data("payload for \(method.rawValue)".utf8)
         let carriesBody = method != .get && method != .head
         let response = try await makeClient().execute(
@@ -26,6 +27,7 @@ import Testing
     @Test(arguments: [HTTPMethod.post, .put, .patch])
     func bodilessWritesSendZeroLength(_ method: HTTPMethod) async throws {
         let server = try HTTPTestServer { _ in .respond(status: 202) }
+        defer { server.stop() }
         let response = try await makeClient().execute(
             HTTPRequest(method: method, url: server.url("/v2/r/blobs/uploads/")))
         #expect(response.status == 202)
@@ -36,6 +38,7 @@ import Testing
         let server = try HTTPTestServer { _ in
             .respond(status: 200, headers: [("X-Multi", "a"), ("Link", "<next>"), ("x-multi", "b")])
         }
+        defer { server.stop() }
         var headers = HTTPHeaders()
         headers.add(name: "X-Custom", value: "1")
         headers.add(name: "x-custom", value: "2")
@@ -54,6 +57,7 @@ import Testing
         let server = try HTTPTestServer { request in
             request.path == "/start" ? .redirect(to: "/elsewhere?x=1") : .respond(status: 200)
         }
+        defer { server.stop() }
         let response = try await makeClient().execute(HTTPRequest(method: .get, url: server.url("/start")))
         #expect(response.status == 302)
         #expect(response.location == "/elsewhere?x=1")
@@ -63,6 +67,7 @@ import Testing
 
     @Test func headHasNoBody() async throws {
         let server = try HTTPTestServer { _ in .respond(status: 200, body: Data(repeating: 1, count: 1000)) }
+        defer { server.stop() }
         let response = try await makeClient().execute(
             HTTPRequest(method: .head, url: server.url("/blob"), response: .collect(limit: 10)))
         #expect(response.status == 200)
@@ -72,6 +77,7 @@ import Testing
 
     @Test func discardedBodyIsCountedButNotKept() async throws {
         let server = try HTTPTestServer { _ in .pattern(length: 1 << 20) }
+        defer { server.stop() }
         let client = makeClient()
         let response = try await client.execute(HTTPRequest(method: .get, url: server.url("/d"), response: .discard))
         #expect(response.body.isEmpty)

@@ -10,6 +10,7 @@ import Testing
     @Test func largeDownloadStreamsWithBoundedBuffer() async throws {
         let length = Self.large
         let server = try HTTPTestServer { _ in .pattern(length: length) }
+        defer { server.stop() }
         let client = makeClient()
         let bufferSize = 256 << 10
         let response = try await client.execute(
@@ -34,6 +35,7 @@ import Testing
     @Test(arguments: [(large, true), ((3 << 20) + 5, false)] as [(Int64, Bool)])
     func largeUploadStreamsWithBoundedBuffer(length: Int64, declareLength: Bool) async throws {
         let server = try HTTPTestServer { _ in .echoBodyDigest }
+        defer { server.stop() }
         let client = makeClient()
         // The source holds back its first chunk until curl has asked and paused, proving the resume path.
         let body = HTTPRequestBody.stream(length: declareLength ? length : nil) {
@@ -58,6 +60,7 @@ import Testing
 
     @Test func closingAStreamEndsTheTransfer() async throws {
         let server = try HTTPTestServer { _ in .pattern(length: 64 << 20) }
+        defer { server.stop() }
         let client = makeClient()
         let response = try await client.execute(
             HTTPRequest(method: .get, url: server.url("/blob"), response: .stream(bufferSize: 64 << 10)))
@@ -72,6 +75,7 @@ import Testing
     @Test func failingBodySourceFailsTheRequest() async throws {
         struct SourceBroke: Error {}
         let server = try HTTPTestServer { _ in .echoBodyDigest }
+        defer { server.stop() }
         let client = makeClient()
         let body = HTTPRequestBody.stream(length: 10) { throw SourceBroke() }
         let error = await httpError {
@@ -85,6 +89,7 @@ import Testing
     @Test(arguments: [(Int64(100_000), Int64(50_000)), (Int64(50_000), Int64(100_000))])
     func bodyOfTheWrongLengthIsRefused(declared: Int64, actual: Int64) async throws {
         let server = try HTTPTestServer { _ in .echoBodyDigest }
+        defer { server.stop() }
         let body = HTTPRequestBody.stream(length: declared) { HTTPPatternSource(length: actual) }
         let error = await httpError {
             _ = try await makeClient().execute(HTTPRequest(method: .put, url: server.url("/upload"), body: body))

@@ -8,6 +8,7 @@ import Foundation
 ///
 /// Each connection has its own thread; requests on a connection are kept alive. A handler picks an
 /// `Action` per request. The server counts connections, including the most open at once.
+/// Keep it alive with `defer { server.stop() }`: released early, it closes connections under the client.
 public final class HTTPTestServer: @unchecked Sendable {
     /// What the server saw of one request. Bodies are hashed while read; only the first MiB is kept.
     public struct Request: Sendable {
