@@ -6,7 +6,8 @@ import Testing
 @Suite struct HTTPClientConcurrencyTests {
     @Test func concurrentRequestsAreAllOnTheWireAtOnce() async throws {
         let server = try HTTPTestServer { _ in
-            .delayed(.milliseconds(300), then: .respond(status: 200, body: Data("ok".utf8)))
+            // Each answer waits for all 16 to be in (a serial client would take 10 s per request).
+            .holdUntilConcurrent(16, then: .respond(status: 200, body: Data("ok".utf8)))
         }
         defer { server.stop() }
         let client = makeClient()
@@ -20,6 +21,7 @@ import Testing
         }
         #expect(statuses == Array(repeating: 200, count: 16))
         #expect(server.maxOpenConnections >= 16)
+        #expect(server.maxConcurrentRequests == 16)
         #expect(client.statistics.peakInFlight >= 16)
         #expect(client.statistics.requestsStarted == 16)
     }
@@ -53,5 +55,20 @@ import Testing
         #expect(server.requests.count == 5)
         #expect(server.connectionsAccepted == 1)
         #expect(client.statistics.inFlight == 0)
+    }
+
+    @Test func connectionsPerHostAreCapped() async throws {
+        let server = try HTTPTestServer { _ in .delayed(.milliseconds(30), then: .respond(status: 200)) }
+        defer { server.stop() }
+        let client = HTTPClient(
+            configuration: HTTPClientConfiguration(userAgent: "ocibatch/test", maxConnectionsPerHost: 2))
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<6 {
+                group.addTask { try await client.execute(HTTPRequest(method: .get, url: server.url("/"))).status }
+            }
+            for try await status in group { #expect(status == 200) }
+        }
+        #expect(server.maxOpenConnections <= 2)
+        #expect(server.requests.count == 6)
     }
 }

@@ -37,6 +37,8 @@ public final class HTTPTestServer: @unchecked Sendable {
         case pattern(length: Int64, interval: Duration? = nil)
         /// Waits, then does `then`.
         case delayed(Duration, then: Action)
+        /// Waits until `count` requests are being answered at once (or 10 s pass), then does `then`.
+        case holdUntilConcurrent(Int, then: Action)
         /// Never answers; holds the connection until the client or the server closes it.
         case stall
         /// Sends headers promising `length` bytes, then nothing.
@@ -56,6 +58,8 @@ public final class HTTPTestServer: @unchecked Sendable {
     private var accepted = 0
     private var peakOpen = 0
     private var received: [Request] = []
+    private var answering = 0
+    private var peakAnswering = 0
 
     /// Starts listening on an ephemeral port of 127.0.0.1.
     public init(handler: @escaping @Sendable (Request) -> Action) throws {
@@ -101,6 +105,8 @@ public final class HTTPTestServer: @unchecked Sendable {
     /// The most connections that were open at the same moment.
     public var maxOpenConnections: Int { lock.withLock { peakOpen } }
     public var requests: [Request] { lock.withLock { received } }
+    /// The most requests that were being answered at the same moment.
+    public var maxConcurrentRequests: Int { lock.withLock { peakAnswering } }
 
     /// Closes the listener and every connection.
     public func stop() {
@@ -151,8 +157,14 @@ public final class HTTPTestServer: @unchecked Sendable {
                 connection.send("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 return
             }
-            lock.withLock { received.append(request) }
-            guard perform(handler(request), for: request, on: connection) else { return }
+            lock.withLock {
+                received.append(request)
+                answering += 1
+                peakAnswering = max(peakAnswering, answering)
+            }
+            let keepOpen = perform(handler(request), for: request, on: connection)
+            lock.withLock { answering -= 1 }
+            guard keepOpen else { return }
             if request.header("Connection")?.lowercased() == "close" { return }
         }
     }
@@ -222,6 +234,13 @@ public final class HTTPTestServer: @unchecked Sendable {
             return true
         case .delayed(let delay, let then):
             Thread.sleep(forTimeInterval: delay.seconds)
+            return perform(then, for: request, on: connection)
+        case .holdUntilConcurrent(let count, let then):
+            let deadline = Date().addingTimeInterval(10)
+            // The peak, not the current count: the gate stays open once every request has arrived.
+            while lock.withLock({ peakAnswering < count && !stopped }), Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.005)
+            }
             return perform(then, for: request, on: connection)
         case .stall:
             connection.waitForClose(stopped: { [self] in isStopped })
