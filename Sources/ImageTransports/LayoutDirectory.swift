@@ -1,0 +1,36 @@
+import Foundation
+
+/// Tells what is at a path that should be an OCI layout, so that the error says what was found.
+enum LayoutDirectory {
+    static func checkReadable(_ directory: String) throws {
+        guard !directory.isEmpty else {
+            throw TransportError.invalid("no layout directory was given (the path is empty)")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+            throw TransportError.invalid("\(directory) does not exist")
+        }
+        guard isDirectory.boolValue else {
+            throw TransportError.invalid(
+                "\(directory) is a file, not an OCI layout directory; a docker-save tarball is read with docker-archive:\(directory)"
+            )
+        }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        } catch {
+            throw TransportError.invalid("\(directory) cannot be listed: \(error.localizedDescription)")
+        }
+        if names.contains("index.json") { return }
+        if names.isEmpty {
+            throw TransportError.invalid("\(directory) is empty: an OCI layout needs index.json")
+        }
+        if names.contains("manifest.json") {
+            throw TransportError.invalid(
+                "\(directory) holds manifest.json but no index.json: it looks like an unpacked docker-save tarball; pack it with tar and read it with docker-archive:FILE"
+            )
+        }
+        let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", …" : "")
+        throw TransportError.invalid("\(directory) is not an OCI layout: it has no index.json (found: \(shown))")
+    }
+}
