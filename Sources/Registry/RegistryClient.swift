@@ -1,6 +1,7 @@
 import ByteStreams
 import Foundation
 import HTTPClient
+import ImageTransports
 
 /// One registry request before authentication: the registry client adds credentials, follows
 /// redirects, retries and checks the status.
@@ -11,8 +12,10 @@ struct RegistryRequest: Sendable {
     /// A stream body's factory is called again for every resend.
     var body: HTTPRequestBody = .none
     var response: HTTPResponseBodyMode = .collect(limit: 1 << 20)
-    /// The token scope the request needs, `repository:<name>:pull` or `…:push,pull`.
-    var scope: String?
+    /// The token scopes the request needs, `repository:<name>:pull` or `…:push,pull`.
+    var scopes: [String] = []
+    /// False for steps of a multi-request exchange (an upload session) that must be redone as a whole.
+    var retries = true
     /// Statuses that count as success; any other is turned into a `RegistryError`.
     var success: Set<Int> = [200]
 }
@@ -44,6 +47,8 @@ public final class RegistryClient: Sendable {
         var scheme: Task<String, any Error>?
         var authentication: Authentication = .unknown
         var credentials: Task<Credentials, any Error>?
+        /// Blob uploads under way, by `repository@digest`: a second push of the same blob waits for the first.
+        let uploads = LockedDictionary<String, Task<BlobTransfer, any Error>>()
     }
 
     enum Authentication: Sendable, Equatable {
@@ -124,7 +129,8 @@ public final class RegistryClient: Sendable {
     /// Sends `request` with authentication, redirects and retries; returns a response whose status
     /// is in `request.success`, or throws a `RegistryError`.
     func send(_ request: RegistryRequest) async throws -> HTTPResponse {
-        try await withRetries { try await self.sendOnce(request) }
+        guard request.retries else { return try await sendOnce(request) }
+        return try await withRetries { try await self.sendOnce(request) }
     }
 
     /// Runs `operation`, retrying retryable registry errors as the retry policy allows.
@@ -174,7 +180,7 @@ public final class RegistryClient: Sendable {
         while true {
             let authentication = state.lock.withLock { state.authentication }
             let authorization = try await self.authorization(
-                for: authentication, scopes: [request.scope, extraScope].compactMap { $0 })
+                for: authentication, scopes: request.scopes + [extraScope].compactMap { $0 })
             let response = try await sendFollowingRedirects(request, authorization: authorization?.header)
             guard response.status == 401, !resent else { return response }
             let challenges = AuthChallenge.parse(response.headers.values(for: "WWW-Authenticate").joined(separator: ", "))
@@ -187,7 +193,7 @@ public final class RegistryClient: Sendable {
                 return response
             }
             state.lock.withLock { state.authentication = learnt }
-            if let scope = challenges.first(where: { $0.scheme == "bearer" })?.scope, scope != request.scope {
+            if let scope = challenges.first(where: { $0.scheme == "bearer" })?.scope, !request.scopes.contains(scope) {
                 extraScope = scope
             }
             if case .stream = request.response { response.bodyStream.close() }
