@@ -58,7 +58,7 @@ extension RegistryClient {
     }
 
     /// Asks the realm for a token: the OAuth2 refresh-token grant for an identity token, else a GET
-    /// with Basic credentials (sent only over https or to the registry's own host).
+    /// with Basic credentials (sent only over https or to the registry's own host name).
     func fetchToken(realm: URL, service: String?, scopes: [String], credentials: Credentials) async throws
         -> TokenCache.Issued
     {
@@ -86,7 +86,7 @@ extension RegistryClient {
                 throw RegistryError(.invalidResponse, message: "token realm \(realm.absoluteString) is not a usable URL")
             }
             var headers = HTTPHeaders()
-            if let basic = credentials.basicAuthorization, realm.scheme == "https" || isRegistryURL(realm) {
+            if let basic = credentials.basicAuthorization, realm.scheme == "https" || isRegistryHostName(realm) {
                 headers.add(name: "Authorization", value: basic)
             }
             let response = try await execute(

@@ -95,6 +95,12 @@ public final class RegistryClient: Sendable {
             && (url.port ?? defaultPort) == registryPort
     }
 
+    /// True when `url` names the registry's host, whatever the port (a token server beside it).
+    func isRegistryHostName(_ url: URL) -> Bool {
+        url.host?.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            == hostOnly.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+    }
+
     /// https, or for a registry named insecure whatever it answers on (https first, then http).
     func scheme() async throws -> String {
         let task = state.lock.withLock { () -> Task<String, any Error> in
