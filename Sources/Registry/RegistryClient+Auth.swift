@@ -62,7 +62,12 @@ extension RegistryClient {
     func fetchToken(realm: URL, service: String?, scopes: [String], credentials: Credentials) async throws
         -> TokenCache.Issued
     {
-        try await withRetries {
+        if realm.scheme != "https", !configuration.isInsecure(host), !configuration.isInsecure(realm.hostAndPort) {
+            throw RegistryError(
+                .invalidResponse, url: realm.absoluteString,
+                message: "token realm uses plain http but neither \(host) nor the realm is named insecure")
+        }
+        return try await withRetries {
             if let identityToken = credentials.identityToken {
                 var form = [("grant_type", "refresh_token"), ("refresh_token", identityToken), ("client_id", "ocibatch")]
                 if let service { form.append(("service", service)) }

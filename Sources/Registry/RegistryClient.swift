@@ -119,6 +119,7 @@ public final class RegistryClient: Sendable {
 
     private func probeScheme() async throws -> String {
         guard configuration.isInsecure(host) else { return "https" }
+        if configuration.isPlainHTTP(host) { return "http" }
         guard let probe = URL(string: "https://\(host)/v2/") else { return "http" }
         var options = configuration.transferOptions(for: host)
         options.connectTimeout = min(options.connectTimeout, .seconds(10))

@@ -6,8 +6,11 @@ public struct RegistryConfiguration: Sendable {
     /// Sent as `User-Agent`.
     public var userAgent: String
     /// Registries (`host` or `host:port`) the user named insecure: plain http is allowed for them
-    /// and their TLS certificates are not verified. No other registry is ever spoken to over http.
-    public var insecureRegistries: Set<String>
+    /// (https is tried first) and their TLS certificates are not verified. `http://host:port`
+    /// means plain http only, without the https probe. No other registry is spoken to over http.
+    public var insecureRegistries: Set<String> {
+        didSet { insecureRegistries = Self.normalized(insecureRegistries) }
+    }
     /// A PEM CA bundle trusted for every registry instead of the system's (`--ca-file`).
     public var caFile: String?
     /// CA bundles for single registries, by `host[:port]`; these win over `caFile`.
@@ -39,7 +42,7 @@ public struct RegistryConfiguration: Sendable {
         uploadChunkSize: Int64? = nil
     ) {
         self.userAgent = userAgent
-        self.insecureRegistries = Set(insecureRegistries.map { $0.lowercased() })
+        self.insecureRegistries = Self.normalized(insecureRegistries)
         self.caFile = caFile
         self.caFiles = caFiles
         self.dockerConfig = dockerConfig
@@ -51,12 +54,25 @@ public struct RegistryConfiguration: Sendable {
         self.uploadChunkSize = uploadChunkSize
     }
 
+    private static func normalized(_ names: Set<String>) -> Set<String> {
+        Set(names.map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "/")) })
+    }
+
     /// True when `host` (`host` or `host:port`) was named insecure, with or without its port.
     public func isInsecure(_ host: String) -> Bool {
+        matches(host) { insecureRegistries.contains($0) || insecureRegistries.contains("http://" + $0) }
+    }
+
+    /// True when `host` was named as `http://…`: spoken to over plain http without trying https.
+    public func isPlainHTTP(_ host: String) -> Bool {
+        matches(host) { insecureRegistries.contains("http://" + $0) }
+    }
+
+    private func matches(_ host: String, _ isListed: (String) -> Bool) -> Bool {
         let name = host.lowercased()
-        if insecureRegistries.contains(name) { return true }
+        if isListed(name) { return true }
         guard let colon = name.lastIndex(of: ":"), !name.hasSuffix("]") else { return false }
-        return insecureRegistries.contains(String(name[..<colon]))
+        return isListed(String(name[..<colon]))
     }
 
     /// Transfer options for requests to `host`: its CA file, and no verification if insecure.
