@@ -9,16 +9,16 @@ struct AuthorizationValue: Sendable {
 }
 
 extension RegistryClient {
-    /// The credentials for this registry: given directly, else from the docker config (helpers
-    /// first). Looked up once.
+    /// The credentials for this registry (by its name, so a stand-in endpoint gets the real
+    /// registry's): given directly, else from the docker config (helpers first). Looked up once.
     func credentials() async throws -> Credentials {
-        if let given = configuration.credentials[host] { return given }
+        if let given = configuration.credentials[name] ?? configuration.credentials[host] { return given }
         let task = state.lock.withLock { () -> Task<Credentials, any Error> in
             if let existing = state.credentials { return existing }
             let configuration = configuration
-            let host = host
+            let name = name
             let made = Task {
-                try await configuration.dockerConfig.credentials(for: host, helpers: configuration.credentialHelpers)
+                try await configuration.dockerConfig.credentials(for: name, helpers: configuration.credentialHelpers)
             }
             state.credentials = made
             return made

@@ -26,6 +26,8 @@ struct RegistryRequest: Sendable {
 /// tokens, one refresh after a 401), manual redirects (credentials never follow to another host),
 /// retries of retryable failures and status checking.
 public final class RegistryClient: Sendable {
+    /// The registry as references name it (`docker.io`): what credentials are stored under.
+    public let name: String
     /// `host[:port]` as requests address it.
     public let host: String
     let configuration: RegistryConfiguration
@@ -33,7 +35,8 @@ public final class RegistryClient: Sendable {
     let tokens: TokenCache
     let state = ClientState()
 
-    init(host: String, configuration: RegistryConfiguration, http: HTTPClient, tokens: TokenCache) {
+    init(name: String, host: String, configuration: RegistryConfiguration, http: HTTPClient, tokens: TokenCache) {
+        self.name = name
         self.host = host
         self.configuration = configuration
         self.http = http
@@ -249,18 +252,8 @@ public final class RegistryClient: Sendable {
 
     /// Sends one HTTP request; transport failures become `.network` registry errors.
     func execute(_ request: HTTPRequest) async throws -> HTTPResponse {
-        var request = request
-        if request.options == nil { request.options = configuration.transferOptions(for: request.url.hostAndPort) }
-        do {
-            return try await http.execute(request)
-        } catch let error as HTTPClientError {
-            if error.code == .cancelled { throw CancellationError() }
-            if error.code == .bodySourceFailed, let underlying = error.underlying, !(underlying is HTTPClientError) {
-                throw underlying
-            }
-            throw RegistryError(
-                .network, method: request.method.rawValue, url: request.url.absoluteString, underlying: error)
-        }
+        try await APIExchange(http: http, configuration: configuration)
+            .execute(request, allowPlainHTTP: configuration.isInsecure(host))
     }
 }
 

@@ -27,6 +27,9 @@ public struct RegistryConfiguration: Sendable {
     public var monolithicUploadLimit: Int64
     /// When set, PATCH uploads are split into chunks of this many bytes (with `Content-Range`).
     public var uploadChunkSize: Int64?
+    /// Where a registry is really reached, by registry name (`docker.io` → `127.0.0.1:5000`): a
+    /// mirror, or a local stand-in in tests.
+    public var endpoints: [String: String] = [:]
 
     public init(
         userAgent: String = "ocibatch/dev",
@@ -103,9 +106,13 @@ public final class RegistrySession: Sendable {
     /// The client for `registry`, a host as written in a reference (Docker Hub's `docker.io` is
     /// reached at `registry-1.docker.io`).
     public func client(for registry: String) -> RegistryClient {
-        let host = DockerHubNames.isDockerHub(registry) ? "registry-1.docker.io" : registry.lowercased()
-        return clients.value(for: host) {
-            RegistryClient(host: host, configuration: configuration, http: http, tokens: tokens)
+        let name = registry.lowercased()
+        let host =
+            configuration.endpoints[name]
+            ?? (DockerHubNames.isDockerHub(name)
+                ? configuration.endpoints["docker.io"] ?? "registry-1.docker.io" : name)
+        return clients.value(for: name + " " + host) {
+            RegistryClient(name: name, host: host, configuration: configuration, http: http, tokens: tokens)
         }
     }
 }
