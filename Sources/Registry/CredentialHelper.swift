@@ -31,14 +31,18 @@ public struct CredentialHelperRunner: CredentialHelperRunning {
             throw CredentialHelperError.failed(program: program, status: result.status, message: result.output)
         }
         struct Answer: Decodable {
-            var Username: String?
-            var Secret: String?
+            var username: String?
+            var secret: String?
+            enum CodingKeys: String, CodingKey {
+                case username = "Username"
+                case secret = "Secret"
+            }
         }
         guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(result.output.utf8)) else {
             throw CredentialHelperError.invalidOutput(program: program)
         }
-        if answer.Username == "<token>" { return Credentials(identityToken: answer.Secret) }
-        return Credentials(username: answer.Username, password: answer.Secret)
+        if answer.username == "<token>" { return Credentials(identityToken: answer.secret) }
+        return Credentials(username: answer.username, password: answer.secret)
     }
 
     private func locate(_ program: String) -> String? {
@@ -50,8 +54,9 @@ public struct CredentialHelperRunner: CredentialHelperRunning {
     }
 
     /// Runs the helper off the cooperative pool, killing it when the timeout passes.
-    private func run(_ executable: String, program: String, input: String) async throws -> (status: Int32, output: String)
-    {
+    private func run(_ executable: String, program: String, input: String) async throws -> (
+        status: Int32, output: String
+    ) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["get"]

@@ -47,7 +47,10 @@ public struct RegistryDeleter: Sendable {
 
     public static let defaultDockerHubAPI = URL(string: "https://hub.docker.com") ?? URL(fileURLWithPath: "/")
 
-    public init(session: RegistrySession, dockerHubAPI: URL = defaultDockerHubAPI, ibmIAM: URL? = nil, ibmRegistryAPI: URL? = nil) {
+    public init(
+        session: RegistrySession, dockerHubAPI: URL = defaultDockerHubAPI, ibmIAM: URL? = nil,
+        ibmRegistryAPI: URL? = nil
+    ) {
         self.session = session
         self.dockerHubAPI = dockerHubAPI
         self.ibmIAM = ibmIAM
@@ -90,7 +93,8 @@ public struct StandardDeleteProvider: DeleteProvider {
         } else {
             let tag = reference.tag ?? "latest"
             guard let head = try await client.headManifest(reference.repository, .tag(tag)) else {
-                throw RegistryError(.notFound, url: reference.description, status: 404, message: "tag \(tag) does not exist")
+                throw RegistryError(
+                    .notFound, url: reference.description, status: 404, message: "tag \(tag) does not exist")
             }
             digest = head.digest
         }

@@ -70,7 +70,8 @@ public struct DockerHubDeleteProvider: DeleteProvider {
         guard let username = credentials.username, let password = credentials.password else {
             throw RegistryError(
                 .unauthorized,
-                message: "deleting Docker Hub repository \(repository) needs a user name and password (or access token)")
+                message: "deleting Docker Hub repository \(repository) needs a user name and password (or access token)"
+            )
         }
         let exchange = session.exchange
         var headers = HTTPHeaders()
@@ -80,10 +81,14 @@ public struct DockerHubDeleteProvider: DeleteProvider {
         let loginURL = api.appendingPathComponent("v2/users/login/")
         let login = try await exchange.execute(
             HTTPRequest(method: .post, url: loginURL, headers: headers, body: .data(body)))
-        guard login.status == 200 else { throw Self.apiError(login, method: "POST", url: loginURL, what: "Docker Hub login") }
-        guard let token = try APIExchange.jsonObject(login, what: "Docker Hub login")["token"] as? String, !token.isEmpty
+        guard login.status == 200 else {
+            throw Self.apiError(login, method: "POST", url: loginURL, what: "Docker Hub login")
+        }
+        guard let token = try APIExchange.jsonObject(login, what: "Docker Hub login")["token"] as? String,
+            !token.isEmpty
         else {
-            throw RegistryError(.invalidResponse, url: loginURL.absoluteString, message: "Docker Hub login sent no token")
+            throw RegistryError(
+                .invalidResponse, url: loginURL.absoluteString, message: "Docker Hub login sent no token")
         }
         var deleteHeaders = HTTPHeaders()
         deleteHeaders.add(name: "Authorization", value: "JWT " + token)

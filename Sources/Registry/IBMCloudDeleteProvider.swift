@@ -32,7 +32,8 @@ public struct IBMCloudDeleteProvider: DeleteProvider {
         let credentials = try await session.client(for: host).credentials()
         guard credentials.username == Self.apiKeyUser, let apiKey = credentials.password else {
             throw RegistryError(
-                .unauthorized, message: "the credentials for \(host) are not an IBM Cloud API key (user \(Self.apiKeyUser))")
+                .unauthorized,
+                message: "the credentials for \(host) are not an IBM Cloud API key (user \(Self.apiKeyUser))")
         }
         let token = try await exchangeAPIKey(apiKey, host: host)
         let base = registryAPI ?? URL(string: "https://\(host)")
@@ -50,7 +51,8 @@ public struct IBMCloudDeleteProvider: DeleteProvider {
         headers.add(name: "Accept", value: "application/json")
         let response = try await session.exchange.execute(HTTPRequest(method: .delete, url: url, headers: headers))
         guard response.status == 200 else {
-            throw DockerHubDeleteProvider.apiError(response, method: "DELETE", url: url, what: "IBM image delete of \(reference)")
+            throw DockerHubDeleteProvider.apiError(
+                response, method: "DELETE", url: url, what: "IBM image delete of \(reference)")
         }
     }
 
@@ -89,7 +91,8 @@ public struct IBMCloudDeleteProvider: DeleteProvider {
         }
         guard let account = Self.accountID(fromJWT: accessToken) else {
             throw RegistryError(
-                .invalidResponse, url: url.absoluteString, message: "IAM token carries no account id (claim account.bss)")
+                .invalidResponse, url: url.absoluteString,
+                message: "IAM token carries no account id (claim account.bss)")
         }
         let type = (object["token_type"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? "Bearer"
         return IAMToken(authorization: "\(type) \(accessToken)", account: account)

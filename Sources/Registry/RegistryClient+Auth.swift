@@ -46,7 +46,9 @@ extension RegistryClient {
             return try await credentials().basicAuthorization.map { AuthorizationValue(header: $0) }
         case .bearer(let realm, let service):
             let credentials = try await credentials()
-            if let registryToken = credentials.registryToken { return AuthorizationValue(header: "Bearer " + registryToken) }
+            if let registryToken = credentials.registryToken {
+                return AuthorizationValue(header: "Bearer " + registryToken)
+            }
             let key = TokenCache.Key(
                 registry: host, realm: realm.absoluteString, service: service ?? "",
                 scope: scopes.joined(separator: " "))
@@ -69,7 +71,9 @@ extension RegistryClient {
         }
         return try await withRetries {
             if let identityToken = credentials.identityToken {
-                var form = [("grant_type", "refresh_token"), ("refresh_token", identityToken), ("client_id", "ocibatch")]
+                var form = [
+                    ("grant_type", "refresh_token"), ("refresh_token", identityToken), ("client_id", "ocibatch"),
+                ]
                 if let service { form.append(("service", service)) }
                 if !scopes.isEmpty { form.append(("scope", scopes.joined(separator: " "))) }
                 var headers = HTTPHeaders()
@@ -88,7 +92,8 @@ extension RegistryClient {
             for scope in scopes { query.append(URLQueryItem(name: "scope", value: scope)) }
             components?.queryItems = query.isEmpty ? nil : query
             guard let url = components?.url else {
-                throw RegistryError(.invalidResponse, message: "token realm \(realm.absoluteString) is not a usable URL")
+                throw RegistryError(
+                    .invalidResponse, message: "token realm \(realm.absoluteString) is not a usable URL")
             }
             var headers = HTTPHeaders()
             if let basic = credentials.basicAuthorization, realm.scheme == "https" || isRegistryHostName(realm) {
@@ -121,7 +126,8 @@ extension RegistryClient {
 
 /// `application/x-www-form-urlencoded`, as HTML forms and OAuth2 token endpoints expect it.
 enum FormEncoding {
-    private static let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._*")
+    private static let unreserved = CharacterSet(
+        charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._*")
 
     /// One value: space becomes `+`, everything but unreserved characters is percent-encoded.
     static func escape(_ text: String) -> String {

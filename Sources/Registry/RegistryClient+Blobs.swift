@@ -56,7 +56,8 @@ extension RegistryClient {
                 location = try await startUploadSession(repository, query: [], scopes: [Scope.push(repository)])
             }
             if let chunkSize = configuration.uploadChunkSize, chunkSize > 0 {
-                location = try await patchInChunks(repository, location, descriptor, chunkSize: chunkSize, content: content)
+                location = try await patchInChunks(
+                    repository, location, descriptor, chunkSize: chunkSize, content: content)
                 return try await finishUpload(repository, location, descriptor, body: .none)
             }
             if descriptor.size <= configuration.monolithicUploadLimit {
@@ -90,7 +91,8 @@ extension RegistryClient {
     private func startUploadSession(_ repository: String, query: [URLQueryItem], scopes: [String]) async throws -> URL {
         let url = try await url("\(repository)/blobs/uploads/", query: query)
         let response = try await send(
-            RegistryRequest(method: .post, url: url, response: .discard, scopes: scopes, retries: false, success: [202]))
+            RegistryRequest(method: .post, url: url, response: .discard, scopes: scopes, retries: false, success: [202])
+        )
         return try location(of: response, after: url)
     }
 

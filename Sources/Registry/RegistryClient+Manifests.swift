@@ -129,7 +129,8 @@ extension RegistryClient {
         case .tag:
             guard let head = try await headManifest(repository, reference) else {
                 throw RegistryError(
-                    .notFound, url: "\(host)/\(repository)", status: 404, message: "manifest \(reference) does not exist")
+                    .notFound, url: "\(host)/\(repository)", status: 404,
+                    message: "manifest \(reference) does not exist")
             }
             digest = head.digest
         }

@@ -29,7 +29,8 @@ extension RegistryClient {
                 RegistryRequest(method: .get, url: page, response: .collect(limit: 16 << 20), scopes: scopes))
             guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] else {
                 throw RegistryError(
-                    .invalidResponse, method: "GET", url: page.absoluteString, message: "the answer is not a JSON object")
+                    .invalidResponse, method: "GET", url: page.absoluteString,
+                    message: "the answer is not a JSON object")
             }
             items += object[field] as? [String] ?? []
             next = Self.nextLink(response.headers.values(for: "Link"), relativeTo: page)

@@ -177,7 +177,8 @@ public final class RegistryClient: Sendable {
             stream.close()
         }
         return RegistryError(
-            RegistryError.kind(forStatus: response.status), method: method.rawValue, url: url.absoluteString, status: response.status,
+            RegistryError.kind(forStatus: response.status), method: method.rawValue, url: url.absoluteString,
+            status: response.status,
             errors: RegistryError.decodeErrors(body),
             retryAfter: RegistryError.parseRetryAfter(response.headers["Retry-After"]), message: message)
     }
@@ -193,7 +194,8 @@ public final class RegistryClient: Sendable {
                 for: authentication, scopes: request.scopes + [extraScope].compactMap { $0 })
             let response = try await sendFollowingRedirects(request, authorization: authorization?.header)
             guard response.status == 401, !resent else { return response }
-            let challenges = AuthChallenge.parse(response.headers.values(for: "WWW-Authenticate").joined(separator: ", "))
+            let challenges = AuthChallenge.parse(
+                response.headers.values(for: "WWW-Authenticate").joined(separator: ", "))
             guard let learnt = Self.authentication(from: challenges) else { return response }
             if let key = authorization?.tokenKey, let token = authorization?.token {
                 await tokens.invalidate(key, token: token)
@@ -237,7 +239,8 @@ public final class RegistryClient: Sendable {
             if next.scheme == "http", url.scheme == "https", !configuration.isInsecure(next.host ?? "") {
                 throw RegistryError(
                     .invalidResponse, method: method.rawValue, url: url.absoluteString,
-                    message: "refusing a redirect from https to plain http (\(RegistryError.redacted(next.absoluteString)))")
+                    message:
+                        "refusing a redirect from https to plain http (\(RegistryError.redacted(next.absoluteString)))")
             }
             if response.status == 303 || (method == .post && response.status != 307 && response.status != 308) {
                 method = method == .head ? .head : .get

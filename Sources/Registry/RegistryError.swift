@@ -126,7 +126,8 @@ public struct RegistryError: Error, CustomStringConvertible, Sendable {
                 if let text = detail as? String {
                     detailText = text
                 } else if JSONSerialization.isValidJSONObject(detail),
-                    let data = try? JSONSerialization.data(withJSONObject: detail, options: [.sortedKeys, .withoutEscapingSlashes])
+                    let data = try? JSONSerialization.data(
+                        withJSONObject: detail, options: [.sortedKeys, .withoutEscapingSlashes])
                 {
                     detailText = String(decoding: data, as: UTF8.self)
                 } else {

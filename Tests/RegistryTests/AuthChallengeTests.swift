@@ -11,7 +11,8 @@ import Testing
 
     static let cases: [Case] = [
         Case(
-            header: #"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull""#,
+            header:
+                #"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull""#,
             expected: [
                 AuthChallenge(
                     scheme: "bearer",
@@ -22,18 +23,26 @@ import Testing
                 )
             ]
         ),
-        Case(header: #"Basic realm="Registry Realm""#, expected: [AuthChallenge(scheme: "basic", parameters: ["realm": "Registry Realm"])]),
+        Case(
+            header: #"Basic realm="Registry Realm""#,
+            expected: [AuthChallenge(scheme: "basic", parameters: ["realm": "Registry Realm"])]),
         Case(
             header: #"BEARER Realm="r", SERVICE=svc"#,
             expected: [AuthChallenge(scheme: "bearer", parameters: ["realm": "r", "service": "svc"])]
         ),
         Case(
             header: #"Bearer realm="r",scope="repository:a:pull,push repository:b:pull""#,
-            expected: [AuthChallenge(scheme: "bearer", parameters: ["realm": "r", "scope": "repository:a:pull,push repository:b:pull"])]
+            expected: [
+                AuthChallenge(
+                    scheme: "bearer", parameters: ["realm": "r", "scope": "repository:a:pull,push repository:b:pull"])
+            ]
         ),
         Case(
             header: #"Bearer realm="say \"hi\", then \\ go", error="insufficient_scope""#,
-            expected: [AuthChallenge(scheme: "bearer", parameters: ["realm": #"say "hi", then \ go"#, "error": "insufficient_scope"])]
+            expected: [
+                AuthChallenge(
+                    scheme: "bearer", parameters: ["realm": #"say "hi", then \ go"#, "error": "insufficient_scope"])
+            ]
         ),
         Case(
             header: #"Basic realm="a", Bearer realm="b",service="c""#,
@@ -53,9 +62,13 @@ import Testing
             header: #"Bearer, Basic realm="x""#,
             expected: [AuthChallenge(scheme: "bearer"), AuthChallenge(scheme: "basic", parameters: ["realm": "x"])]
         ),
-        Case(header: "  Bearer   realm = \"r\" ,  ,service=s  ", expected: [AuthChallenge(scheme: "bearer", parameters: ["realm": "r", "service": "s"])]),
+        Case(
+            header: "  Bearer   realm = \"r\" ,  ,service=s  ",
+            expected: [AuthChallenge(scheme: "bearer", parameters: ["realm": "r", "service": "s"])]),
         Case(header: "", expected: []),
-        Case(header: #"Bearer realm="unterminated"#, expected: [AuthChallenge(scheme: "bearer", parameters: ["realm": "unterminated"])]),
+        Case(
+            header: #"Bearer realm="unterminated"#,
+            expected: [AuthChallenge(scheme: "bearer", parameters: ["realm": "unterminated"])]),
     ]
 
     @Test(arguments: cases)

@@ -56,7 +56,9 @@ private final class FakeHelpers: CredentialHelperRunning, @unchecked Sendable {
             """
         )
         let helpers = FakeHelpers([:])
-        #expect(try await parsed.credentials(for: "a.example", helpers: helpers) == Credentials(username: "u", password: "p"))
+        #expect(
+            try await parsed.credentials(for: "a.example", helpers: helpers)
+                == Credentials(username: "u", password: "p"))
         #expect(try await parsed.credentials(for: "b.example", helpers: helpers).identityToken == "refresh-me")
         #expect(try await parsed.credentials(for: "c.example", helpers: helpers).registryToken == "bearer-me")
         #expect(try await parsed.credentials(for: "d.example", helpers: helpers).isAnonymous)
@@ -136,7 +138,8 @@ private final class FakeHelpers: CredentialHelperRunning, @unchecked Sendable {
     @Test func explicitFileAndKubernetesSecretDirectory() throws {
         let directory = try makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try write(#"{"auths": {"k8s.example": {"username": "k", "password": "p"}}}"#, to: directory + "/.dockerconfigjson")
+        try write(
+            #"{"auths": {"k8s.example": {"username": "k", "password": "p"}}}"#, to: directory + "/.dockerconfigjson")
         #expect(try DockerConfig.load(path: directory, environment: [:]).auths["k8s.example"]?.username == "k")
         try write(#"{"auths": {"file.example": {"username": "f", "password": "p"}}}"#, to: directory + "/other.json")
         let fromFile = try DockerConfig.load(path: directory + "/other.json", environment: [:])
@@ -152,8 +155,10 @@ private final class FakeHelpers: CredentialHelperRunning, @unchecked Sendable {
         }
         try write(#"{"auths": {"env.example": {"username": "e", "password": "p"}}}"#, to: dockerConfig + "/config.json")
         try FileManager.default.createDirectory(atPath: home + "/.docker", withIntermediateDirectories: true)
-        try write(#"{"auths": {"home.example": {"username": "h", "password": "p"}}}"#, to: home + "/.docker/config.json")
-        let fromEnvironment = try DockerConfig.load(path: nil, environment: ["DOCKER_CONFIG": dockerConfig, "HOME": home])
+        try write(
+            #"{"auths": {"home.example": {"username": "h", "password": "p"}}}"#, to: home + "/.docker/config.json")
+        let fromEnvironment = try DockerConfig.load(
+            path: nil, environment: ["DOCKER_CONFIG": dockerConfig, "HOME": home])
         #expect(fromEnvironment.auths.keys.sorted() == ["env.example"])
         let fromHome = try DockerConfig.load(path: nil, environment: ["HOME": home])
         #expect(fromHome.auths.keys.sorted() == ["home.example"])
@@ -204,7 +209,9 @@ private final class FakeHelpers: CredentialHelperRunning, @unchecked Sendable {
         #expect(found == Credentials(username: "user-for-reg.example", password: "pw"))
         #expect(try await runner.get(helper: "token", serverURL: "x") == Credentials(identityToken: "refresh"))
         #expect(try await runner.get(helper: "none", serverURL: "x") == nil)
-        await #expect(throws: CredentialHelperError.failed(program: "docker-credential-broken", status: 2, message: "boom")) {
+        await #expect(
+            throws: CredentialHelperError.failed(program: "docker-credential-broken", status: 2, message: "boom")
+        ) {
             try await runner.get(helper: "broken", serverURL: "x")
         }
         await #expect(throws: CredentialHelperError.invalidOutput(program: "docker-credential-garbage")) {

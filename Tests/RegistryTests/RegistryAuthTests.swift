@@ -1,8 +1,8 @@
 import ByteStreams
 import Foundation
 import OCI
-import Testing
 import TestSupport
+import Testing
 
 @testable import Registry
 
@@ -24,7 +24,8 @@ import TestSupport
             let realm = "http://127.0.0.1:\(box.port)/token"
             return .respond(
                 status: 401,
-                headers: [("WWW-Authenticate", #"Bearer realm="\#(realm)",service="fake",scope="repository:a/b:pull""#)])
+                headers: [("WWW-Authenticate", #"Bearer realm="\#(realm)",service="fake",scope="repository:a/b:pull""#)]
+            )
         }
         box.port = fake.server?.port ?? 0
         return fake
@@ -59,13 +60,18 @@ import TestSupport
         // The same token server reached as "localhost" is another host than the registry's 127.0.0.1.
         for (realmHost, expectCredentials) in [("127.0.0.1", true), ("localhost", false)] {
             let registry = try RegistryFakeServer { request, _ in
-                if request.header("Authorization") == "Bearer abc" { return RegistryFakeServer.json(200, #"{"tags":[]}"#) }
+                if request.header("Authorization") == "Bearer abc" {
+                    return RegistryFakeServer.json(200, #"{"tags":[]}"#)
+                }
                 return .respond(
                     status: 401,
-                    headers: [("WWW-Authenticate", #"Bearer realm="http://\#(realmHost):\#(tokenPort)/token",service="s""#)])
+                    headers: [
+                        ("WWW-Authenticate", #"Bearer realm="http://\#(realmHost):\#(tokenPort)/token",service="s""#)
+                    ])
             }
             let session = registry.session(
-                credentials: Credentials(username: "user", password: "pw"), extraInsecure: ["\(realmHost):\(tokenPort)"])
+                credentials: Credentials(username: "user", password: "pw"), extraInsecure: ["\(realmHost):\(tokenPort)"]
+            )
             _ = try await session.client(for: registry.address).listTags("a/b")
             let sent = tokenServer.requests.last?.header("Authorization")
             #expect((sent != nil) == expectCredentials, "realm host \(realmHost)")
@@ -111,10 +117,14 @@ import TestSupport
         let fake = try RegistryFakeServer { request, _ in
             request.method == "HEAD"
                 ? .respond(status: 200, headers: [("Content-Type", MediaType.ociManifest.rawValue)])
-                : .respond(status: 200, headers: [("Content-Type", MediaType.ociManifest.rawValue)], body: manifest.rootBytes)
+                : .respond(
+                    status: 200, headers: [("Content-Type", MediaType.ociManifest.rawValue)], body: manifest.rootBytes)
         }
         let head = try await fake.session().client(for: fake.address).headManifest("a/b", .tag("v1"))
-        #expect(head == ManifestHead(digest: manifest.rootDigest, mediaType: .ociManifest, size: Int64(manifest.rootBytes.count)))
+        #expect(
+            head
+                == ManifestHead(
+                    digest: manifest.rootDigest, mediaType: .ociManifest, size: Int64(manifest.rootBytes.count)))
         #expect(fake.requests.map(\.method) == ["HEAD", "GET"])
     }
 
@@ -127,8 +137,10 @@ import TestSupport
             let base = style == "absolute" ? "http://127.0.0.1:\(box.port)" : ""
             switch request.method {
             case "HEAD": return .respond(status: 404)
-            case "POST": return .respond(status: 202, headers: [("Location", base + "/v2/a/b/blobs/uploads/u1?_state=one")])
-            case "PATCH": return .respond(status: 202, headers: [("Location", base + "/v2/a/b/blobs/uploads/u1?_state=two")])
+            case "POST":
+                return .respond(status: 202, headers: [("Location", base + "/v2/a/b/blobs/uploads/u1?_state=one")])
+            case "PATCH":
+                return .respond(status: 202, headers: [("Location", base + "/v2/a/b/blobs/uploads/u1?_state=two")])
             default: return .respond(status: 201, headers: [("Docker-Content-Digest", digest.description)])
             }
         }

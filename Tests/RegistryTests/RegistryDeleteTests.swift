@@ -1,8 +1,8 @@
 import Foundation
 import ImageTransports
 import OCI
-import Testing
 import TestSupport
+import Testing
 
 @testable import Registry
 
@@ -38,9 +38,13 @@ import TestSupport
 
     @Test func emptyImageMatchesTheSeedBytes() {
         #expect(EmptyImage.configBytes.count == 115)
-        #expect(EmptyImage.configDescriptor.digest.description == "sha256:5b943e2b943f6c81dbbd4e2eca5121f4fcc39139e3d1219d6d89bd925b77d9fe")
+        #expect(
+            EmptyImage.configDescriptor.digest.description
+                == "sha256:5b943e2b943f6c81dbbd4e2eca5121f4fcc39139e3d1219d6d89bd925b77d9fe")
         #expect(EmptyImage.manifest.size == 264)
-        #expect(EmptyImage.manifest.digest.description == "sha256:732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4")
+        #expect(
+            EmptyImage.manifest.digest.description
+                == "sha256:732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4")
     }
 
     @Test func standardDeleteResolvesTheTagAndDeletesByDigest() async throws {
@@ -76,7 +80,9 @@ import TestSupport
         let repository = RegistryTestSessions.uniqueRepository("hub")
         let first = try OCITestImages.image(seed: 91)
         let second = try OCITestImages.image(seed: 92)
-        for tag in ["a", "b", "latest"] { try await push(first, to: "docker.io/\(repository):\(tag)", session: session) }
+        for tag in ["a", "b", "latest"] {
+            try await push(first, to: "docker.io/\(repository):\(tag)", session: session)
+        }
         try await push(second, to: "docker.io/\(repository):c", session: session)
         let deleter = RegistryDeleter(session: session, dockerHubAPI: hub.baseURL)
         let client = session.client(for: "docker.io")
@@ -141,7 +147,8 @@ import TestSupport
     @Test func ibmDeleteExchangesTheKeyAndEscapesTheReference() async throws {
         let key = "key+with/special=chars&more"
         let fake = try IBMFakeAPI(apiKey: key)
-        let deleter = RegistryDeleter(session: ibmSession(fake, key: key), ibmIAM: fake.baseURL, ibmRegistryAPI: fake.baseURL)
+        let deleter = RegistryDeleter(
+            session: ibmSession(fake, key: key), ibmIAM: fake.baseURL, ibmRegistryAPI: fake.baseURL)
         let reference = try Reference(parsing: "us.icr.io/team/app:1.0")
         #expect(try await deleter.plan(reference) == [.deleteImage(reference: "us.icr.io/team/app:1.0")])
         try await deleter.delete(reference)
@@ -166,7 +173,8 @@ import TestSupport
         #expect(refused?.description.contains("wrong-key-456") == false)
 
         let notAKey = RegistryDeleter(
-            session: ibmSession(fake, user: "someone", key: "right-key"), ibmIAM: fake.baseURL, ibmRegistryAPI: fake.baseURL)
+            session: ibmSession(fake, user: "someone", key: "right-key"), ibmIAM: fake.baseURL,
+            ibmRegistryAPI: fake.baseURL)
         let wrongUser = await #expect(throws: RegistryError.self) {
             try await notAKey.delete(try Reference(parsing: "us.icr.io/team/app:1"))
         }
@@ -174,9 +182,11 @@ import TestSupport
         #expect(fake.deletedReferences.isEmpty)
     }
 
-    @Test(arguments: [
-        (#"{"account":{"bss":"abc123"}}"#, "abc123"), (#"{"account.bss":"flat"}"#, "flat"), (#"{"account":{}}"#, nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            (#"{"account":{"bss":"abc123"}}"#, "abc123"), (#"{"account.bss":"flat"}"#, "flat"),
+            (#"{"account":{}}"#, nil),
+        ] as [(String, String?)])
     func accountIDIsReadFromTheJWT(claims: String, expected: String?) {
         let payload = Data(claims.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")

@@ -1,8 +1,8 @@
 import Foundation
 import ImageTransports
 import OCI
-import Testing
 import TestSupport
+import Testing
 
 @testable import Registry
 
@@ -23,7 +23,8 @@ import TestSupport
     func wrongPasswordIsUnauthorizedAndNeverShown(kind: TestRegistryKind) async throws {
         let password = "wrong-password-\(UUID().uuidString)"
         let user = kind == .tls ? try TestServices.tlsCredentials.username : try TestServices.tokenCredentials.username
-        let session = try RegistryTestSessions.session(kind, credentials: Credentials(username: user, password: password))
+        let session = try RegistryTestSessions.session(
+            kind, credentials: Credentials(username: user, password: password))
         let client = session.client(for: try TestServices.registry(kind).address)
         let error = await #expect(throws: RegistryError.self) {
             try await client.headManifest(RegistryTestSessions.uniqueRepository(), .tag("x"))
@@ -46,7 +47,11 @@ import TestSupport
         }
         #expect(error?.kind == .denied)
         #expect(error?.status == 403)
-        #expect(error?.errors == [RegistryError.Detail(code: "DENIED", message: "requested access to the resource is denied", detail: #"{"repo":"a/b"}"#)])
+        #expect(
+            error?.errors == [
+                RegistryError.Detail(
+                    code: "DENIED", message: "requested access to the resource is denied", detail: #"{"repo":"a/b"}"#)
+            ])
         #expect(error?.isRetryable == false)
         #expect(error?.description.contains("DENIED: requested access to the resource is denied") == true)
         #expect(fake.requests(to: "/v2/a/b/manifests/v1").count == 1)
@@ -55,7 +60,9 @@ import TestSupport
     @Test func retryAfterIsHonouredAndCarried() async throws {
         let fake = try RegistryFakeServer { _, count in
             count <= 2
-                ? RegistryFakeServer.json(429, #"{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}"#, headers: [("Retry-After", "3")])
+                ? RegistryFakeServer.json(
+                    429, #"{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}"#,
+                    headers: [("Retry-After", "3")])
                 : RegistryFakeServer.json(200, #"{"name":"a/b","tags":["v1"]}"#)
         }
         let recorder = SleepRecorder()
@@ -76,7 +83,10 @@ import TestSupport
         #expect(once.requests.count == 1)
     }
 
-    @Test(arguments: [(500, 3, true), (502, 3, true), (503, 3, true), (504, 3, true), (408, 3, true), (400, 1, false), (405, 1, false)])
+    @Test(arguments: [
+        (500, 3, true), (502, 3, true), (503, 3, true), (504, 3, true), (408, 3, true), (400, 1, false),
+        (405, 1, false),
+    ])
     func statusesAreRetriedOnlyWhenWorthIt(status: Int, expectedRequests: Int, retryable: Bool) async throws {
         let fake = try RegistryFakeServer { _, _ in RegistryFakeServer.json(status, "not json") }
         let recorder = SleepRecorder()
@@ -128,9 +138,12 @@ import TestSupport
         let manifest = try OCITestImages.image(seed: 61)
         let fake = try RegistryFakeServer { request, _ in
             if request.method == "PUT" {
-                return .respond(status: 201, headers: [("Docker-Content-Digest", Digest.sha256(Data("other".utf8)).description)])
+                return .respond(
+                    status: 201, headers: [("Docker-Content-Digest", Digest.sha256(Data("other".utf8)).description)])
             }
-            return .respond(status: 200, headers: [("Content-Type", MediaType.ociManifest.rawValue)], body: manifest.rootBytes + Data(" ".utf8))
+            return .respond(
+                status: 200, headers: [("Content-Type", MediaType.ociManifest.rawValue)],
+                body: manifest.rootBytes + Data(" ".utf8))
         }
         let client = fake.session().client(for: fake.address)
         let getError = await #expect(throws: RegistryError.self) {
@@ -145,8 +158,14 @@ import TestSupport
     }
 
     @Test(arguments: [
-        (#"{"errors":[{"code":"A","message":"one"},{"code":"B","message":"two","detail":"d"}]}"#, "multiple errors: A: one; B: two; d"),
-        (#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}"#, #"MANIFEST_UNKNOWN: manifest unknown; {"Tag":"x"}"#),
+        (
+            #"{"errors":[{"code":"A","message":"one"},{"code":"B","message":"two","detail":"d"}]}"#,
+            "multiple errors: A: one; B: two; d"
+        ),
+        (
+            #"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}"#,
+            #"MANIFEST_UNKNOWN: manifest unknown; {"Tag":"x"}"#
+        ),
         ("<html>oops</html>", "HTTP 404"),
     ])
     func errorBodiesAreDescribed(body: String, expected: String) {

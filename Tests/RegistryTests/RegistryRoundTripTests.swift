@@ -2,8 +2,8 @@ import Foundation
 import ImageTransports
 import OCI
 import Registry
-import Testing
 import TestSupport
+import Testing
 
 /// Copies to and from the real docker-registry instances, checked byte for byte and by skopeo.
 @Suite struct RegistryRoundTripTests {
@@ -106,7 +106,8 @@ import TestSupport
         for tag in ["a", "b", "c"] {
             _ = try await ImageCopier().copy(
                 from: try OCILayoutSource(directory: layout.path, tag: "a"),
-                to: RegistryRepository(session: session, reference: try Reference(parsing: "\(address)/\(repository):\(tag)")),
+                to: RegistryRepository(
+                    session: session, reference: try Reference(parsing: "\(address)/\(repository):\(tag)")),
                 tag: tag)
         }
         let client = session.client(for: address)
@@ -129,7 +130,8 @@ import TestSupport
         let pushSession = try RegistryTestSessions.session(.token)
         _ = try await ImageCopier().copy(
             from: try OCILayoutSource(directory: layout.path, tag: "v1"),
-            to: RegistryRepository(session: pushSession, reference: try Reference(parsing: "\(address)/\(repository):v1")),
+            to: RegistryRepository(
+                session: pushSession, reference: try Reference(parsing: "\(address)/\(repository):v1")),
             tag: "v1")
 
         let before = try TestServices.tokenServerStats().issued(for: repository)

@@ -19,11 +19,13 @@ enum RegistryTestSessions {
         case .tls:
             configuration.caFiles = [address: try TestServices.tlsCAFile]
             let user = try TestServices.tlsCredentials
-            configuration.credentials[address] = credentials ?? Credentials(username: user.username, password: user.password)
+            configuration.credentials[address] =
+                credentials ?? Credentials(username: user.username, password: user.password)
         case .token:
             configuration.insecureRegistries = [address]
             let user = try TestServices.tokenCredentials
-            configuration.credentials[address] = credentials ?? Credentials(username: user.username, password: user.password)
+            configuration.credentials[address] =
+                credentials ?? Credentials(username: user.username, password: user.password)
         }
         return RegistrySession(configuration: configuration)
     }

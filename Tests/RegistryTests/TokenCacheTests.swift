@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Registry
 
@@ -50,7 +50,8 @@ private final class TokenSource: @unchecked Sendable {
 }
 
 @Suite struct TokenCacheTests {
-    private let key = TokenCache.Key(registry: "r", realm: "https://auth/token", service: "s", scope: "repository:a:pull")
+    private let key = TokenCache.Key(
+        registry: "r", realm: "https://auth/token", service: "s", scope: "repository:a:pull")
 
     @Test func tokenIsReusedUntilShortlyBeforeItExpires() async throws {
         let clock = ManualClock()
@@ -116,7 +117,8 @@ private final class TokenSource: @unchecked Sendable {
 @Suite struct RetryPolicyTests {
     @Test func delaysGrowAreCappedAndStayInTheJitterBand() {
         for random in [0.0, 0.5, 0.999] {
-            let policy = RetryPolicy(maxAttempts: 10, baseDelay: .milliseconds(100), maxDelay: .seconds(1), random: { random })
+            let policy = RetryPolicy(
+                maxAttempts: 10, baseDelay: .milliseconds(100), maxDelay: .seconds(1), random: { random })
             var previous: Duration = .zero
             for retry in 1..<10 {
                 guard let delay = policy.delay(beforeRetry: retry, retryAfter: nil) else {
@@ -132,7 +134,8 @@ private final class TokenSource: @unchecked Sendable {
     }
 
     @Test func attemptsRunOutAndRetryAfterWinsUnlessTooLong() {
-        let policy = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(100), maxRetryAfter: .seconds(30), random: { 0 })
+        let policy = RetryPolicy(
+            maxAttempts: 3, baseDelay: .milliseconds(100), maxRetryAfter: .seconds(30), random: { 0 })
         #expect(policy.delay(beforeRetry: 3, retryAfter: nil) == nil)
         #expect(policy.delay(beforeRetry: 1, retryAfter: .seconds(5)) == .seconds(5))
         #expect(policy.delay(beforeRetry: 1, retryAfter: .milliseconds(1)) == .milliseconds(50))
@@ -142,12 +145,13 @@ private final class TokenSource: @unchecked Sendable {
 }
 
 @Suite struct LinkAndFormTests {
-    @Test(arguments: [
-        (#"</v2/_catalog?last=b&n=2>; rel="next""#, "https://r.example/v2/_catalog?last=b&n=2"),
-        (#"<https://other.example/page2>; rel=next"#, "https://other.example/page2"),
-        (#"<https://r.example/prev>; rel="prev", </v2/x?page=3>; rel="next""#, "https://r.example/v2/x?page=3"),
-        (#"</first>; rel="first""#, nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            (#"</v2/_catalog?last=b&n=2>; rel="next""#, "https://r.example/v2/_catalog?last=b&n=2"),
+            (#"<https://other.example/page2>; rel=next"#, "https://other.example/page2"),
+            (#"<https://r.example/prev>; rel="prev", </v2/x?page=3>; rel="next""#, "https://r.example/v2/x?page=3"),
+            (#"</first>; rel="first""#, nil),
+        ] as [(String, String?)])
     func nextLinkIsFound(header: String, expected: String?) throws {
         let base = try #require(URL(string: "https://r.example/v2/_catalog?n=2"))
         #expect(RegistryClient.nextLink([header], relativeTo: base)?.absoluteString == expected)
@@ -155,6 +159,7 @@ private final class TokenSource: @unchecked Sendable {
 
     @Test func formEncodingEscapesEverythingButUnreserved() {
         #expect(FormEncoding.escape("a b+c/d:e&f=g%") == "a+b%2Bc%2Fd%3Ae%26f%3Dg%25")
-        #expect(FormEncoding.encode([("grant_type", "refresh_token"), ("k", "v w")]) == "grant_type=refresh_token&k=v+w")
+        #expect(
+            FormEncoding.encode([("grant_type", "refresh_token"), ("k", "v w")]) == "grant_type=refresh_token&k=v+w")
     }
 }

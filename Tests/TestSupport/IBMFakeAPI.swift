@@ -45,7 +45,8 @@ public final class IBMFakeAPI: @unchecked Sendable {
                 form["grant_type"] == "urn:ibm:params:oauth:grant-type:apikey"
             else { return Self.json(400, #"{"errorCode":"BXNIM0109E","errorMessage":"Property missing or empty"}"#) }
             guard form["apikey"] == apiKey else {
-                return Self.json(400, #"{"errorCode":"BXNIM0415E","errorMessage":"Provided API key could not be found."}"#)
+                return Self.json(
+                    400, #"{"errorCode":"BXNIM0415E","errorMessage":"Provided API key could not be found."}"#)
             }
             return Self.json(
                 200,
@@ -54,8 +55,10 @@ public final class IBMFakeAPI: @unchecked Sendable {
         }
         let prefix = "/api/v1/images/"
         if request.method == "DELETE", request.path.hasPrefix(prefix) {
-            guard request.header("Account") == accountID, request.header("Authorization") == "Bearer " + accessToken else {
-                return Self.json(401, #"{"code":"CRG0001E","message":"You are not authorized to access the specified resource."}"#)
+            guard request.header("Account") == accountID, request.header("Authorization") == "Bearer " + accessToken
+            else {
+                return Self.json(
+                    401, #"{"code":"CRG0001E","message":"You are not authorized to access the specified resource."}"#)
             }
             let escaped = String(request.path.dropFirst(prefix.count))
             guard !escaped.contains("/"), let reference = Self.decodeComponent(escaped) else {
