@@ -52,6 +52,8 @@ public final class RegistryClient: Sendable {
         var credentials: Task<Credentials, any Error>?
         /// Blob uploads under way, by `repository@digest`: a second push of the same blob waits for the first.
         let uploads = LockedDictionary<String, Task<BlobTransfer, any Error>>()
+        /// Pushes that found the same blob already on its way and waited for it (observed by tests).
+        var joinedUploads = 0
     }
 
     enum Authentication: Sendable, Equatable {

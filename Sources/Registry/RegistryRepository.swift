@@ -57,6 +57,7 @@ public final class RegistryRepository: ImageSource, ImageDestination, Sendable {
             return Task { try await self.upload(descriptor, from: source, content: content) }
         }
         defer { if started { _ = uploads.remove(key) } }
+        if !started { client.state.lock.withLock { client.state.joinedUploads += 1 } }
         let result = try await task.value
         return started ? result : .alreadyPresent
     }
