@@ -21,6 +21,8 @@ public enum TestProcess {
     }
 
     /// The same, without holding one of the cooperative pool's few threads while the program runs.
+    ///
+    /// Swift picks this overload in async code, so there it is `try await TestProcess.run(...)`.
     public static func run(
         _ executable: String, _ arguments: [String], environment: [String: String] = [:], input: Data? = nil
     ) async throws -> Output {
