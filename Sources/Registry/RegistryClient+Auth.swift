@@ -76,7 +76,7 @@ extension RegistryClient {
                 ]
                 if let service { form.append(("service", service)) }
                 if !scopes.isEmpty { form.append(("scope", scopes.joined(separator: " "))) }
-                var headers = HTTPHeaders()
+                var headers = configHeaders()
                 headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
                 let response = try await execute(
                     HTTPRequest(
@@ -95,7 +95,7 @@ extension RegistryClient {
                 throw RegistryError(
                     .invalidResponse, message: "token realm \(realm.absoluteString) is not a usable URL")
             }
-            var headers = HTTPHeaders()
+            var headers = configHeaders()
             if let basic = credentials.basicAuthorization, realm.scheme == "https" || isRegistryHostName(realm) {
                 headers.add(name: "Authorization", value: basic)
             }
@@ -103,6 +103,12 @@ extension RegistryClient {
                 HTTPRequest(method: .get, url: url, headers: headers, response: .collect(limit: 1 << 20)))
             return try await tokenAnswer(response, method: .get, realm: url)
         }
+    }
+
+    /// The docker config's `HttpHeaders`, which docker also sends to the token realm.
+    private func configHeaders() -> HTTPHeaders {
+        HTTPHeaders(
+            configuration.dockerConfig.httpHeaders.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) })
     }
 
     private func tokenAnswer(_ response: HTTPResponse, method: HTTPMethod, realm: URL) async throws

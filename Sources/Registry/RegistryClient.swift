@@ -195,13 +195,14 @@ public final class RegistryClient: Sendable {
             let authorization = try await self.authorization(
                 for: authentication, scopes: request.scopes + [extraScope].compactMap { $0 })
             let response = try await sendFollowingRedirects(request, authorization: authorization?.header)
-            guard response.status == 401, !resent else { return response }
-            let challenges = AuthChallenge.parse(
-                response.headers.values(for: "WWW-Authenticate").joined(separator: ", "))
-            guard let learnt = Self.authentication(from: challenges) else { return response }
+            guard response.status == 401 else { return response }
             if let key = authorization?.tokenKey, let token = authorization?.token {
                 await tokens.invalidate(key, token: token)
             }
+            guard !resent else { return response }
+            let challenges = AuthChallenge.parse(
+                response.headers.values(for: "WWW-Authenticate").joined(separator: ", "))
+            guard let learnt = Self.authentication(from: challenges) else { return response }
             if learnt == .basic, try await credentials().basicAuthorization == nil {
                 state.lock.withLock { state.authentication = .anonymous }
                 return response
@@ -238,7 +239,7 @@ public final class RegistryClient: Sendable {
             guard let location = response.location, let next = URL(string: location, relativeTo: url)?.absoluteURL
             else { return response }
             if case .stream = request.response { response.bodyStream.close() }
-            if next.scheme == "http", url.scheme == "https", !configuration.isInsecure(next.host ?? "") {
+            if next.scheme == "http", url.scheme == "https", !configuration.isInsecure(next.hostAndPort) {
                 throw RegistryError(
                     .invalidResponse, method: method.rawValue, url: url.absoluteString,
                     message:
