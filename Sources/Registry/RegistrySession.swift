@@ -139,3 +139,22 @@ final class LockedDictionary<Key: Hashable & Sendable, Value: Sendable>: @unchec
     /// Removes and returns the value for `key`.
     func remove(_ key: Key) -> Value? { lock.withLock { storage.removeValue(forKey: key) } }
 }
+
+extension RegistryConfiguration {
+    /// Settings as the command line gives them: `--docker-config PATH` (else `DOCKER_CONFIG`, else
+    /// `~/.docker/config.json`), `--insecure-registry HOST[:PORT]` (repeatable) and `--ca-file PATH`.
+    public static func fromFlags(
+        dockerConfigPath: String?,
+        insecureRegistries: [String] = [],
+        caFile: String? = nil,
+        userAgent: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> RegistryConfiguration {
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw RegistryError(.unsupported, message: "CA file \(caFile) does not exist or cannot be read")
+        }
+        return RegistryConfiguration(
+            userAgent: userAgent, insecureRegistries: Set(insecureRegistries), caFile: caFile,
+            dockerConfig: try DockerConfig.load(path: dockerConfigPath, environment: environment))
+    }
+}

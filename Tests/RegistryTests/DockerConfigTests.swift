@@ -231,3 +231,33 @@ private final class FakeHelpers: CredentialHelperRunning, @unchecked Sendable {
         }
     }
 }
+
+@Suite struct RegistryConfigurationTests {
+    @Test func flagsBuildTheConfiguration() throws {
+        let directory = NSTemporaryDirectory() + "registry-flags-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data(#"{"auths":{"r.example":{"username":"u","password":"p"}}}"#.utf8)
+            .write(to: URL(fileURLWithPath: directory + "/config.json"))
+        let configuration = try RegistryConfiguration.fromFlags(
+            dockerConfigPath: directory, insecureRegistries: ["Local.Example:5000", "http://127.0.0.1:5001"],
+            userAgent: "ocibatch/1.0", environment: [:])
+        #expect(configuration.dockerConfig.auths["r.example"]?.username == "u")
+        #expect(configuration.isInsecure("local.example:5000"))
+        #expect(!configuration.isPlainHTTP("local.example:5000"))
+        #expect(configuration.isPlainHTTP("127.0.0.1:5001"))
+        #expect(!configuration.isInsecure("local.example:5001"))
+        #expect(!configuration.isInsecure("other.example"))
+        #expect(throws: RegistryError.self) {
+            try RegistryConfiguration.fromFlags(
+                dockerConfigPath: directory, caFile: directory + "/missing.pem", userAgent: "x", environment: [:])
+        }
+    }
+
+    @Test func insecureByHostCoversEveryPort() {
+        let configuration = RegistryConfiguration(insecureRegistries: ["lab.example"])
+        #expect(configuration.isInsecure("lab.example:5000"))
+        #expect(configuration.isInsecure("LAB.example"))
+        #expect(!configuration.isInsecure("lab.example.com"))
+    }
+}
