@@ -24,6 +24,11 @@ struct APIExchange: Sendable {
             return try await http.execute(request)
         } catch let error as HTTPClientError {
             if error.code == .cancelled { throw CancellationError() }
+            if error.code == .bodyTooLarge {
+                throw RegistryError(
+                    .invalidResponse, method: request.method.rawValue, url: request.url.absoluteString,
+                    message: "the answer is larger than ocibatch accepts here (\(error.detail))")
+            }
             if error.code == .bodySourceFailed, let underlying = error.underlying, !(underlying is HTTPClientError) {
                 throw underlying
             }

@@ -5,7 +5,8 @@ import ImageTransports
 import OCI
 
 extension RegistryClient {
-    /// The size of blob `digest` in `repository`, or nil when the registry does not have it there.
+    /// The size of blob `digest` in `repository` (-1 when the registry has it but does not say its
+    /// size), or nil when the registry does not have it there.
     public func headBlob(_ repository: String, _ digest: Digest) async throws -> Int64? {
         let url = try await url("\(repository)/blobs/\(digest)")
         do {

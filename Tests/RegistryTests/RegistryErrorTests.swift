@@ -186,3 +186,21 @@ import Testing
         #expect(RegistryError.parseRetryAfter("Tue, 14 Nov 2023 22:13:30 GMT", now: now) == .seconds(10))
     }
 }
+
+@Suite struct RegistryLimitTests {
+    @Test func oversizedManifestIsRefusedAndNotRetried() async throws {
+        let fake = try RegistryFakeServer { _, _ in
+            .respond(
+                status: 200, headers: [("Content-Type", MediaType.ociManifest.rawValue)],
+                body: Data(repeating: 0x20, count: ContentLimits.manifestBytes + 1))
+        }
+        let recorder = SleepRecorder()
+        let error = await #expect(throws: RegistryError.self) {
+            try await fake.session(retryPolicy: recorder.policy()).client(for: fake.address).getManifest(
+                "a/b", .tag("v1"))
+        }
+        #expect(error?.kind == .invalidResponse)
+        #expect(error?.isRetryable == false)
+        #expect(fake.requests.count == 1)
+    }
+}
