@@ -92,7 +92,7 @@ public struct StandardDeleteProvider: DeleteProvider {
             digest = given
         } else {
             let tag = reference.tag ?? "latest"
-            guard let head = try await client.headManifest(reference.repository, .tag(tag)) else {
+            guard let head = try await client.headManifest(reference.repository, .tag(tag), forPush: true) else {
                 throw RegistryError(
                     .notFound, url: reference.description, status: 404, message: "tag \(tag) does not exist")
             }

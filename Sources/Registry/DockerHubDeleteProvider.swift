@@ -20,7 +20,9 @@ public struct DockerHubDeleteProvider: DeleteProvider {
         var targets: [String] = []
         if let digest = reference.digest {
             for tag in tags where reference.tag == nil || reference.tag == tag {
-                if try await client.headManifest(repository, .tag(tag))?.digest == digest { targets.append(tag) }
+                if try await client.headManifest(repository, .tag(tag), forPush: true)?.digest == digest {
+                    targets.append(tag)
+                }
             }
             guard !targets.isEmpty else {
                 throw RegistryError(
@@ -58,7 +60,7 @@ public struct DockerHubDeleteProvider: DeleteProvider {
     /// Pushes the empty image's config (unless present) and points `tag` at its manifest.
     private func overwrite(_ client: RegistryClient, repository: String, tag: String) async throws {
         let config = EmptyImage.configDescriptor
-        if try await client.headBlob(repository, config.digest) == nil {
+        if try await client.headBlob(repository, config.digest, forPush: true) == nil {
             _ = try await client.uploadBlob(repository, config) { DataByteSource(EmptyImage.configBytes) }
         }
         try await client.putManifest(repository, EmptyImage.manifest, reference: .tag(tag))

@@ -7,11 +7,14 @@ import OCI
 extension RegistryClient {
     /// The size of blob `digest` in `repository` (-1 when the registry has it but does not say its
     /// size), or nil when the registry does not have it there.
-    public func headBlob(_ repository: String, _ digest: Digest) async throws -> Int64? {
+    ///
+    /// `forPush` asks with the push token, so a push needs one token per repository, not two.
+    public func headBlob(_ repository: String, _ digest: Digest, forPush: Bool = false) async throws -> Int64? {
         let url = try await url("\(repository)/blobs/\(digest)")
         do {
             let response = try await send(
-                RegistryRequest(method: .head, url: url, response: .discard, scopes: [Scope.pull(repository)]))
+                RegistryRequest(
+                    method: .head, url: url, response: .discard, scopes: [Scope.read(repository, forPush: forPush)]))
             return response.headers["Content-Length"].flatMap { Int64($0) } ?? -1
         } catch let error as RegistryError where error.isNotFound {
             return nil

@@ -23,8 +23,11 @@ extension RegistryClient {
 
     /// The digest, media type and size `reference` names in `repository`, or nil when there is none.
     ///
-    /// Falls back to a GET when the registry leaves out `Docker-Content-Digest`.
-    public func headManifest(_ repository: String, _ reference: ManifestReference) async throws -> ManifestHead? {
+    /// Falls back to a GET when the registry leaves out `Docker-Content-Digest`. `forPush` asks
+    /// with the push token (a destination checking before it writes).
+    public func headManifest(_ repository: String, _ reference: ManifestReference, forPush: Bool = false) async throws
+        -> ManifestHead?
+    {
         var headers = HTTPHeaders()
         headers.add(name: "Accept", value: Self.manifestAccept)
         let url = try await url("\(repository)/manifests/\(reference.pathComponent)")
@@ -32,7 +35,8 @@ extension RegistryClient {
         do {
             response = try await send(
                 RegistryRequest(
-                    method: .head, url: url, headers: headers, response: .discard, scopes: [Scope.pull(repository)]))
+                    method: .head, url: url, headers: headers, response: .discard,
+                    scopes: [Scope.read(repository, forPush: forPush)]))
         } catch let error as RegistryError where error.isNotFound {
             return nil
         }
@@ -48,7 +52,7 @@ extension RegistryClient {
             }
             return ManifestHead(digest: digest, mediaType: contentType, size: size)
         }
-        guard let manifest = try await getManifestIfPresent(repository, reference) else { return nil }
+        guard let manifest = try await getManifestIfPresent(repository, reference, forPush: forPush) else { return nil }
         return ManifestHead(digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size)
     }
 
@@ -62,8 +66,8 @@ extension RegistryClient {
         return manifest
     }
 
-    private func getManifestIfPresent(_ repository: String, _ reference: ManifestReference) async throws
-        -> ManifestData?
+    private func getManifestIfPresent(_ repository: String, _ reference: ManifestReference, forPush: Bool = false)
+        async throws -> ManifestData?
     {
         var headers = HTTPHeaders()
         headers.add(name: "Accept", value: Self.manifestAccept)
@@ -73,7 +77,7 @@ extension RegistryClient {
             response = try await send(
                 RegistryRequest(
                     method: .get, url: url, headers: headers, response: .collect(limit: ContentLimits.manifestBytes),
-                    scopes: [Scope.pull(repository)]))
+                    scopes: [Scope.read(repository, forPush: forPush)]))
         } catch let error as RegistryError where error.isNotFound {
             return nil
         }
@@ -127,7 +131,7 @@ extension RegistryClient {
         case .digest(let given):
             digest = given
         case .tag:
-            guard let head = try await headManifest(repository, reference) else {
+            guard let head = try await headManifest(repository, reference, forPush: true) else {
                 throw RegistryError(
                     .notFound, url: "\(host)/\(repository)", status: 404,
                     message: "manifest \(reference) does not exist")

@@ -208,7 +208,9 @@ public final class RegistryClient: Sendable {
                 return response
             }
             state.lock.withLock { state.authentication = learnt }
-            if let scope = challenges.first(where: { $0.scheme == "bearer" })?.scope, !request.scopes.contains(scope) {
+            if let scope = challenges.first(where: { $0.scheme == "bearer" })?.scope,
+                !Scope.covers(request.scopes, scope)
+            {
                 extraScope = scope
             }
             if case .stream = request.response { response.bodyStream.close() }

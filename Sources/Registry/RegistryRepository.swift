@@ -43,7 +43,7 @@ public final class RegistryRepository: ImageSource, ImageDestination, Sendable {
     // MARK: ImageDestination
 
     public func hasBlob(_ descriptor: Descriptor) async throws -> Bool {
-        try await client.headBlob(repository, descriptor.digest) != nil
+        try await client.headBlob(repository, descriptor.digest, forPush: true) != nil
     }
 
     public func putBlob(_ descriptor: Descriptor, from source: any ImageSource, content: (any ByteSource)?) async throws
@@ -65,7 +65,7 @@ public final class RegistryRepository: ImageSource, ImageDestination, Sendable {
     private func upload(_ descriptor: Descriptor, from source: any ImageSource, content: (any ByteSource)?)
         async throws -> BlobTransfer
     {
-        if try await client.headBlob(repository, descriptor.digest) != nil { return .alreadyPresent }
+        if try await client.headBlob(repository, descriptor.digest, forPush: true) != nil { return .alreadyPresent }
         if let content {
             let handedOut = OneShot(content)
             return try await client.uploadBlob(repository, descriptor) { try handedOut.take(descriptor) }
@@ -80,11 +80,11 @@ public final class RegistryRepository: ImageSource, ImageDestination, Sendable {
     }
 
     public func manifestDigest(tag: String) async throws -> Digest? {
-        try await client.headManifest(repository, .tag(tag))?.digest
+        try await client.headManifest(repository, .tag(tag), forPush: true)?.digest
     }
 
     public func hasManifest(_ digest: Digest) async throws -> Bool {
-        try await client.headManifest(repository, .digest(digest)) != nil
+        try await client.headManifest(repository, .digest(digest), forPush: true) != nil
     }
 
     public func putManifest(_ manifest: ManifestData, tag: String?) async throws {

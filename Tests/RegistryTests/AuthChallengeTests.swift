@@ -83,3 +83,17 @@ import Testing
         #expect(challenge.scope == "x")
     }
 }
+
+@Suite struct ScopeTests {
+    @Test(arguments: [
+        (["repository:a/b:push,pull"], "repository:a/b:pull", true),
+        (["repository:a/b:pull"], "repository:a/b:push,pull", false),
+        (["repository:a/b:pull"], "repository:a/c:pull", false),
+        (["repository:a/b:push,pull", "repository:src:pull"], "repository:a/b:push repository:src:pull", true),
+        (["repository:host:5000/x:pull"], "repository:host:5000/x:pull", true),
+        (["registry:catalog:*"], "registry:catalog:*", true),
+    ])
+    func challengeScopeIsCoveredOnlyByAsMuchOrMore(requested: [String], challenge: String, covered: Bool) {
+        #expect(Scope.covers(requested, challenge) == covered)
+    }
+}

@@ -126,6 +126,7 @@ import Testing
         let error = await #expect(throws: RegistryError.self) { try await source.readAll(limit: 1 << 20) }
         #expect(error?.kind == .digestMismatch)
         #expect(error?.isRetryable == false)
+        #expect(fake.requests.count == 1)  // keeps the fake serving until the body was read
 
         let shorter = try RegistryFakeServer { _, _ in .respond(status: 200, body: Data("short".utf8)) }
         let sizeError = await #expect(throws: RegistryError.self) {

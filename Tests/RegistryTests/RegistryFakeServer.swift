@@ -15,7 +15,7 @@ final class RegistryFakeServer: @unchecked Sendable {
 
     init(_ answer: @escaping @Sendable (Request, Int) -> Action) throws {
         self.answer = answer
-        server = try HTTPTestServer { [unowned self] request in self.respond(request) }
+        server = try HTTPTestServer { [weak self] request in self?.respond(request) ?? .reset }
     }
 
     deinit { server?.stop() }

@@ -15,7 +15,7 @@ public final class HubFakeAPI: @unchecked Sendable {
     public init(username: String, password: String) throws {
         self.username = username
         self.password = password
-        server = try HTTPTestServer { [unowned self] request in self.answer(request) }
+        server = try HTTPTestServer { [weak self] request in self?.answer(request) ?? .reset }
     }
 
     deinit { server?.stop() }

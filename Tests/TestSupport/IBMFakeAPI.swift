@@ -26,7 +26,7 @@ public final class IBMFakeAPI: @unchecked Sendable {
             base64URL(#"{"alg":"RS256","kid":"fake"}"#) + "."
             + base64URL(#"{"iam_id":"IBMid-1","account":{"bss":"\#(accountID)","valid":true},"exp":4102444800}"#)
             + ".c2lnbmF0dXJl"
-        server = try HTTPTestServer { [unowned self] request in self.answer(request) }
+        server = try HTTPTestServer { [weak self] request in self?.answer(request) ?? .reset }
     }
 
     deinit { server?.stop() }
