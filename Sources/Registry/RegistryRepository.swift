@@ -67,8 +67,9 @@ public final class RegistryRepository: ImageSource, ImageDestination, Sendable {
     {
         if try await client.headBlob(repository, descriptor.digest, forPush: true) != nil { return .alreadyPresent }
         if let content {
-            let handedOut = OneShot(content)
-            return try await client.uploadBlob(repository, descriptor) { try handedOut.take(descriptor) }
+            // Blobs made by a mutation are configs: held in memory so a retry can send them again.
+            let bytes = try await content.readAll(limit: ContentLimits.configBytes)
+            return try await client.uploadBlob(repository, descriptor) { DataByteSource(bytes) }
         }
         var mountFrom: String?
         if let registrySource = source as? RegistryRepository, registrySource.client.host == client.host {
@@ -96,23 +97,4 @@ public final class RegistryRepository: ImageSource, ImageDestination, Sendable {
 
     /// Registries cannot take uploads back: nothing to do.
     public func abort() async {}
-}
-
-/// A byte source that can be handed out once; a resend after a failure cannot read it again.
-private final class OneShot: @unchecked Sendable {
-    private let lock = NSLock()
-    private var source: (any ByteSource)?
-
-    init(_ source: any ByteSource) { self.source = source }
-
-    func take(_ descriptor: Descriptor) throws -> any ByteSource {
-        try lock.withLock {
-            guard let source else {
-                throw RegistryError(
-                    .unsupported, message: "blob \(descriptor.digest) was made in memory and cannot be sent twice")
-            }
-            self.source = nil
-            return source
-        }
-    }
 }

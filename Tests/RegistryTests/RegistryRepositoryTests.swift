@@ -68,6 +68,28 @@ private final class GatedSource: ImageSource, @unchecked Sendable {
         #expect(source.openCount == 1)
     }
 
+    @Test func mutatedImagePushesItsNewConfigAndManifest() async throws {
+        let session = try RegistryTestSessions.session(.plain)
+        let address = try TestServices.registry(.plain).address
+        let image = try OCITestImages.image(seed: 111)
+        let layout = try LayoutScratchDirectory()
+        try LayoutFixtures.writeLayout([LayoutFixtures.Entry(image, refName: "v1")], to: layout.path)
+        let reference = try Reference(parsing: "\(address)/\(RegistryTestSessions.uniqueRepository("mutated")):v1")
+        let destination = RegistryRepository(session: session, reference: reference)
+        let report = try await ImageCopier().copy(
+            from: try OCILayoutSource(directory: layout.path, tag: "v1"), to: destination, tag: "v1",
+            mutation: ImageMutation(labels: ["stage": "pushed"]))
+        #expect(report.digest != image.rootDigest)
+        let pushed = try await destination.rootManifest()
+        #expect(pushed.digest == report.digest)
+        guard case .image(let manifest) = try pushed.document() else {
+            Issue.record("the pushed manifest is not an image")
+            return
+        }
+        let config = try await destination.blob(manifest.config).readAll(limit: 1 << 20)
+        #expect(String(decoding: config, as: UTF8.self).contains(#""stage":"pushed""#))
+    }
+
     @Test func dockerConfigCredentialsReachTheTLSRegistry() async throws {
         let address = try TestServices.registry(.tls).address
         let user = try TestServices.tlsCredentials
