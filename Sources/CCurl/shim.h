@@ -17,4 +17,11 @@ static inline CURLcode ocb_getinfo_off(CURL *h, CURLINFO i, curl_off_t *v) { ret
 static inline CURLcode ocb_getinfo_str(CURL *h, CURLINFO i, char **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode ocb_getinfo_ptr(CURL *h, CURLINFO i, void **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLMcode ocb_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
+// Macros built from other macros do not import into Swift.
+static inline CURLcode ocb_global_init(void) { return curl_global_init(CURL_GLOBAL_DEFAULT); }
+static inline CURLcode ocb_unpause(CURL *h) { return curl_easy_pause(h, CURLPAUSE_CONT); }
+static inline size_t ocb_write_pause(void) { return CURL_WRITEFUNC_PAUSE; }
+static inline size_t ocb_read_pause(void) { return CURL_READFUNC_PAUSE; }
+static inline size_t ocb_read_abort(void) { return CURL_READFUNC_ABORT; }
+static inline int ocb_error_size(void) { return CURL_ERROR_SIZE; }
 #endif
