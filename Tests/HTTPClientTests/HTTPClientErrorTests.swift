@@ -132,4 +132,18 @@ import Testing
         #expect(error.code == code)
         #expect(error.isRetryable == retryable)
     }
+
+    @Test func shutdownFailsRunningRequests() async throws {
+        let server = try HTTPTestServer { _ in .stall }
+        defer { server.stop() }
+        let client = makeClient()
+        let task = Task { try await client.execute(HTTPRequest(method: .get, url: server.url("/forever"))) }
+        #expect(await HTTPTestPolling.until { server.requests.count == 1 })
+        client.shutdown()
+        let error = await httpError { _ = try await task.value }
+        #expect(error?.code == .cancelled)
+        #expect(error?.isRetryable == false)
+        let late = await httpError { _ = try await client.execute(HTTPRequest(method: .get, url: server.url("/"))) }
+        #expect(late?.code == .cancelled)
+    }
 }
