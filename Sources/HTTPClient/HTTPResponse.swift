@@ -11,7 +11,11 @@ public struct HTTPResponse: Sendable {
     public let body: Data
     private let stream: (any ByteSource)?
 
-    init(status: Int, headers: HTTPHeaders, effectiveURL: String, body: Data, stream: (any ByteSource)?) {
+    /// Public so that code built on the client can be tested with made-up responses.
+    public init(
+        status: Int, headers: HTTPHeaders = HTTPHeaders(), effectiveURL: String, body: Data = Data(),
+        stream: (any ByteSource)? = nil
+    ) {
         self.status = status
         self.headers = headers
         self.effectiveURL = effectiveURL

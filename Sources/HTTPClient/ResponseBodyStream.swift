@@ -77,7 +77,11 @@ final class ResponseBodyStream: ByteSource, @unchecked Sendable {
             if let chunk { return chunk }
             if let error { throw error }
             if done { return nil }
-            try Task.checkCancellation()
+            if Task.isCancelled {
+                // A reader that gives up releases the transfer rather than leaving it paused.
+                close()
+                throw CancellationError()
+            }
             await withTaskCancellationHandler {
                 await withCheckedContinuation { continuation in
                     let resumeNow = lock.withLock { () -> Bool in

@@ -91,18 +91,6 @@ import Testing
         #expect(error?.code == .invalidRequest)
     }
 
-    @Test func cancellingTheTaskAbandonsTheTransfer() async throws {
-        let server = try HTTPTestServer { _ in .stall }
-        defer { server.stop() }
-        let client = makeClient()
-        let task = Task { try await client.execute(HTTPRequest(method: .get, url: server.url("/forever"))) }
-        #expect(await HTTPTestPolling.until { server.requests.count == 1 })
-        task.cancel()
-        await #expect(throws: CancellationError.self) { try await task.value }
-        #expect(client.statistics.inFlight == 0)
-        #expect(await HTTPTestPolling.until { server.openConnections == 0 })
-    }
-
     @Test func messagesNeverShowUserinfoOrQuery() {
         let error = HTTPClientError(
             code: .connectFailed, method: .put,
@@ -131,5 +119,33 @@ import Testing
             curlCode: curlCode)
         #expect(error.code == code)
         #expect(error.isRetryable == retryable)
+    }
+
+    enum Abandon: CaseIterable {
+        case cancelTask
+        case shutDownClient
+    }
+
+    @Test(arguments: Abandon.allCases)
+    func abandonedRequestReleasesItsTransfer(_ how: Abandon) async throws {
+        let server = try HTTPTestServer { _ in .stall }
+        defer { server.stop() }
+        let client = makeClient()
+        let task = Task { try await client.execute(HTTPRequest(method: .get, url: server.url("/forever"))) }
+        #expect(await HTTPTestPolling.until { server.requests.count == 1 })
+        switch how {
+        case .cancelTask:
+            task.cancel()
+            await #expect(throws: CancellationError.self) { try await task.value }
+        case .shutDownClient:
+            client.shutdown()
+            let error = await httpError { _ = try await task.value }
+            #expect(error?.code == .cancelled)
+            #expect(error?.isRetryable == false)
+            let late = await httpError { _ = try await client.execute(HTTPRequest(method: .get, url: server.url("/"))) }
+            #expect(late?.code == .cancelled)
+        }
+        #expect(await HTTPTestPolling.until { client.statistics.inFlight == 0 })
+        #expect(await HTTPTestPolling.until { server.openConnections == 0 })
     }
 }

@@ -72,6 +72,18 @@ import Testing
         await #expect(throws: ByteSourceError.closed) { try await stream.read() }
     }
 
+    @Test func cancelledReaderEndsTheTransfer() async throws {
+        let server = try HTTPTestServer { _ in .stallAfterHeaders(length: 1000) }
+        defer { server.stop() }
+        let client = makeClient()
+        let response = try await client.execute(
+            HTTPRequest(method: .get, url: server.url("/blob"), response: .stream()))
+        let reader = Task { try await response.bodyStream.read() }
+        reader.cancel()
+        await #expect(throws: CancellationError.self) { try await reader.value }
+        #expect(await HTTPTestPolling.until { client.statistics.inFlight == 0 })
+    }
+
     @Test func failingBodySourceFailsTheRequest() async throws {
         struct SourceBroke: Error {}
         let server = try HTTPTestServer { _ in .echoBodyDigest }

@@ -260,10 +260,12 @@ public final class HTTPTestServer: @unchecked Sendable {
 
 public enum HTTPTestServerError: Error, CustomStringConvertible {
     case socket(String, Int32)
+    case tls(String)
 
     public var description: String {
         switch self {
         case .socket(let call, let code): "test server \(call) failed: \(String(cString: strerror(code)))"
+        case .tls(let problem): "TLS test server: \(problem)"
         }
     }
 }
