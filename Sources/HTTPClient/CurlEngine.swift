@@ -16,12 +16,16 @@ final class CurlEngine: @unchecked Sendable {
     private var cancelRequests: [Transfer] = []
     private var resumeRequests: [Transfer] = []
     private var stopping = false
+    /// Set (under `lock`) once the thread has freed the multi handle: nobody may touch it after.
+    private var exited = false
+    private let threadRunning = DispatchGroup()
 
     // Engine thread only.
     private var waiting: [Transfer] = []
     private var active: [UnsafeMutableRawPointer: Transfer] = [:]
 
     private static let globalInit: CURLcode = ocb_global_init()
+    private static let threadName = "ocibatch-curl"
 
     init(configuration: HTTPClientConfiguration) {
         self.configuration = configuration
@@ -29,11 +33,13 @@ final class CurlEngine: @unchecked Sendable {
         guard let multi else { return }
         _ = ocb_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maxConnectionsPerHost)
         _ = ocb_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(16, configuration.maxConcurrentTransfers * 2))
+        threadRunning.enter()
         let thread = Thread { [self] in
+            defer { threadRunning.leave() }
             guard let multi = self.multi else { return }
             run(multi)
         }
-        thread.name = "ocibatch-curl"
+        thread.name = Self.threadName
         thread.start()
     }
 
@@ -66,13 +72,19 @@ final class CurlEngine: @unchecked Sendable {
     }
 
     /// Fails every transfer and stops the thread.
+    /// Waits (a few seconds at most) for the thread to finish, so that a process can exit right
+    /// after without libcurl and OpenSSL being torn down under a running transfer.
     func shutdown() {
         lock.withLock { stopping = true }
         wake()
+        guard Thread.current.name != Self.threadName else { return }
+        _ = threadRunning.wait(timeout: .now() + .seconds(5))
     }
 
     private func wake() {
-        if let multi { _ = curl_multi_wakeup(multi) }
+        lock.withLock {
+            if !exited, let multi { _ = curl_multi_wakeup(multi) }
+        }
     }
 
     // MARK: Engine thread
@@ -93,6 +105,7 @@ final class CurlEngine: @unchecked Sendable {
                 for transfer in waiting { finish(transfer, multi: multi, error: shutDown(transfer)) }
                 for transfer in active.values { finish(transfer, multi: multi, error: shutDown(transfer)) }
                 waiting = []
+                lock.withLock { exited = true }
                 curl_multi_cleanup(multi)
                 return
             }

@@ -48,8 +48,13 @@ public struct HTTPClientError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String {
+        "\(method.rawValue) \(url): \(problem)"
+    }
+
+    /// What went wrong, without the method and URL (for callers that already name them).
+    public var problem: String {
         let curl = curlCode.map { " (curl error \($0))" } ?? ""
-        return "\(method.rawValue) \(url): \(code.rawValue): \(detail)\(curl)"
+        return "\(code.rawValue): \(detail)\(curl)"
     }
 
     /// `url` with userinfo, query and fragment removed: those may carry credentials or upload state.

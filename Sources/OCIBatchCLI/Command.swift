@@ -30,6 +30,19 @@ final class CommandContext: @unchecked Sendable {
 
     /// Writes one line (a newline is added) to standard output.
     func print(_ line: String) { lock.withLock { writeOut(Data((line + "\n").utf8)) } }
+    private var cleanups: [@Sendable () -> Void] = []
+
+    /// Registers work to do when the command ends, whatever its outcome (stopping HTTP threads).
+    func atEnd(_ cleanup: @escaping @Sendable () -> Void) { lock.withLock { cleanups.append(cleanup) } }
+
+    func runCleanups() {
+        let pending = lock.withLock { () -> [@Sendable () -> Void] in
+            defer { cleanups = [] }
+            return cleanups
+        }
+        for cleanup in pending.reversed() { cleanup() }
+    }
+
     /// Writes bytes to standard output exactly as given.
     func printRaw(_ data: Data) { lock.withLock { writeOut(data) } }
     /// Writes one line to standard error.

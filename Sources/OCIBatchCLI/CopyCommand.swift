@@ -8,7 +8,7 @@ enum CopyCommand {
     static let subcommand = Subcommand(
         name: "copy",
         summary: "Copy an image or index, optionally adding labels and annotations.",
-        usage: "copy SRC DST [--label K=V]... [--annotation K=V]... [--format table|json]",
+        usage: "copy SRC DST [--label K=V]... [--annotation K=V]... [--format table|json] [registry options]",
         details: """
             SRC and DST use skopeo's transport syntax: oci:DIR[:TAG] (an OCI image layout),
             docker-archive:FILE (a docker-save tarball; source only) and docker://REF or a bare REF
@@ -24,7 +24,7 @@ enum CopyCommand {
                     name: "annotation", kind: .repeated, valueName: "K=V",
                     help: "set an annotation on each manifest and the index"),
                 OutputFormat.option,
-            ],
+            ] + RegistryOptions.options,
             positionals: ["SRC", "DST"]),
         run: { arguments, context in
             let format = try OutputFormat(arguments)
@@ -33,9 +33,9 @@ enum CopyCommand {
                 annotations: try KeyValueList.parse(arguments.all("annotation"), kind: "annotation"))
             let from = try context.location(arguments.positionals[0])
             let to = try context.location(arguments.positionals[1])
-            let endpoints = ImageEndpoints()
+            let endpoints = try RegistryOptions.endpoints(arguments, context: context)
             let source = try await endpoints.openSource(from)
-            let (destination, tag) = try endpoints.openDestination(to)
+            let (destination, tag) = try endpoints.openDestination(to, defaultTag: from.tag)
             let report = try await ImageCopier().copy(from: source, to: destination, tag: tag, mutation: mutation)
             switch format {
             case .json:

@@ -8,7 +8,7 @@ enum InspectCommand {
     static let subcommand = Subcommand(
         name: "inspect",
         summary: "Show an image's digest, media type, size, platforms, labels and annotations.",
-        usage: "inspect SRC [--format table|json] [--raw]",
+        usage: "inspect SRC [--format table|json] [--raw] [registry options]",
         details: """
             SRC uses the same syntax as for copy. --raw prints the root manifest's bytes exactly as stored.
             Only manifests and configs are read, never layers.
@@ -17,11 +17,12 @@ enum InspectCommand {
             options: [
                 OutputFormat.option,
                 .init(name: "raw", kind: .flag, valueName: "", help: "print the raw manifest bytes"),
-            ],
+            ] + RegistryOptions.options,
             positionals: ["SRC"]),
         run: { arguments, context in
             let format = try OutputFormat(arguments)
-            let source = try await ImageEndpoints().openSource(try context.location(arguments.positionals[0]))
+            let endpoints = try RegistryOptions.endpoints(arguments, context: context)
+            let source = try await endpoints.openSource(try context.location(arguments.positionals[0]))
             let summary = try await ImageInspector().inspect(source)
             if arguments.has("raw") {
                 context.printRaw(summary.rawManifest)

@@ -11,7 +11,8 @@ public enum OCIBatchCommand {
 
     static var subcommands: [Subcommand] {
         [
-            CopyCommand.subcommand, InspectCommand.subcommand, ValidateCommand.subcommand, VersionCommand.subcommand,
+            CopyCommand.subcommand, InspectCommand.subcommand, DeleteCommand.subcommand, ValidateCommand.subcommand,
+            VersionCommand.subcommand,
         ]
     }
 
@@ -41,6 +42,7 @@ public enum OCIBatchCommand {
             context.print(command.help())
             return ExitStatus.success
         }
+        defer { context.runCleanups() }
         do {
             let parsed = try command.arguments.parse(rest)
             return try await command.run(parsed, context)

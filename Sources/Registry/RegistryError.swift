@@ -91,7 +91,10 @@ public struct RegistryError: Error, CustomStringConvertible, Sendable {
         case 1: problem.append(Self.describe(errors[0]))
         default: problem.append("multiple errors: " + errors.map(Self.describe).joined(separator: "; "))
         }
-        if let underlying { problem.append(String(describing: underlying)) }
+        if let underlying {
+            let transport = underlying as? HTTPClientError
+            problem.append(transport.flatMap { text.isEmpty ? nil : $0.problem } ?? String(describing: underlying))
+        }
         if let retryAfter { problem.append("retry after \(retryAfter.components.seconds) s") }
         if problem.isEmpty { problem.append(kind.rawValue) }
         text += text.isEmpty ? "" : ": "

@@ -2,13 +2,19 @@ import ByteStreams
 import Foundation
 import ImageTransports
 import OCI
+import Registry
 
 /// Opens the source or destination that an `ImageLocation` names.
 ///
 /// Registry locations are opened by a `RegistryEndpoints` value, which carries credentials and
 /// per-registry settings; layouts and archives need nothing but their path.
 public struct ImageEndpoints: Sendable {
-    public init() {}
+    /// Shared by every registry location opened here: one HTTP engine, one token cache.
+    public let session: RegistrySession
+
+    public init(session: RegistrySession) {
+        self.session = session
+    }
 
     /// Opens `location` for reading one image: its tag, its digest, or the only image it holds.
     public func openSource(_ location: ImageLocation) async throws -> any ImageSource {
@@ -19,13 +25,19 @@ public struct ImageEndpoints: Sendable {
             return PinnedImageSource(base: layout, digest: digest)
         case .archive(let file, let image):
             return try await DockerArchiveSource(path: file, tag: image)
-        case .registry, .repository:
-            throw EndpointError("\(location) is a registry; registry support is not built yet")
+        case .registry(let reference):
+            return RegistryRepository(session: session, reference: reference)
+        case .repository(let repository):
+            throw EndpointError(
+                "\(location) names a whole repository; name one image with :TAG or @DIGEST (a plan copies every tag)")
         }
     }
 
     /// Opens `location` for writing; returns the destination and the tag to write under (nil: by digest).
-    public func openDestination(_ location: ImageLocation) throws -> (destination: any ImageDestination, tag: String?) {
+    /// A registry repository without a tag takes `defaultTag` (the source's tag, as skopeo does).
+    public func openDestination(_ location: ImageLocation, defaultTag: String? = nil) throws -> (
+        destination: any ImageDestination, tag: String?
+    ) {
         switch location {
         case .layout(let directory, let tag, let digest):
             if digest != nil {
@@ -34,8 +46,14 @@ public struct ImageEndpoints: Sendable {
             return (try OCILayoutDestination(directory: directory), tag)
         case .archive:
             throw EndpointError("\(location) cannot be written: docker-archive is a source only")
-        case .registry, .repository:
-            throw EndpointError("\(location) is a registry; registry support is not built yet")
+        case .registry(let reference):
+            if reference.digest != nil && reference.tag == nil {
+                return (RegistryRepository(session: session, reference: reference), nil)
+            }
+            return (RegistryRepository(session: session, reference: reference), reference.tag)
+        case .repository(let repository):
+            let tag = defaultTag ?? "latest"
+            return (RegistryRepository(session: session, reference: try repository.reference(tag: tag)), tag)
         }
     }
 }

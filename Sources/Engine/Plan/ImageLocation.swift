@@ -178,3 +178,19 @@ extension String {
         hasPrefix(prefix) ? String(dropFirst(prefix.count)) : nil
     }
 }
+
+extension ImageLocation {
+    /// The tag this location names, if any (a registry tag, a layout or archive image tag).
+    public var tag: String? {
+        switch self {
+        case .registry(let reference): reference.tag
+        case .repository: nil
+        case .layout(_, let tag, _): tag
+        case .archive(_, let image):
+            image.flatMap { text in
+                guard let colon = text.lastIndex(of: ":"), !text[colon...].contains("/") else { return nil }
+                return String(text[text.index(after: colon)...])
+            }
+        }
+    }
+}
