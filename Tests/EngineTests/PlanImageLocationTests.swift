@@ -12,6 +12,7 @@ import Testing
         ("oci:layout@\(digest)", "oci:/plans/layout@\(digest)", false),
         ("oci:~/images/app:1", "oci:/home/user/images/app:1", false),
         ("oci:../shared/app", "oci:/shared/app", true),
+        ("oci:app:example.com/team/app:1.0", "oci:/plans/app:example.com/team/app:1.0", false),
         ("docker-archive:img.tar", "docker-archive:/plans/img.tar", false),
         ("docker-archive:img.tar:app:1.0", "docker-archive:/plans/img.tar:app:1.0", false),
         ("docker-archive:/tmp/img.tar:@1", "docker-archive:/tmp/img.tar:@1", false),
@@ -46,6 +47,7 @@ import Testing
     @Test(arguments: [
         ("oci:", "has no directory"),
         ("oci::1.0", "has no directory"),
+        ("oci:dir:example.com/app", "is not valid"),
         ("oci:dir:bad tag!", "is not valid"),
         ("docker-archive:", "has no file"),
         ("docker-archive:f.tar:@x", "expected @N"),

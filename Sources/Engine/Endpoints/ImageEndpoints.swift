@@ -27,7 +27,7 @@ public struct ImageEndpoints: Sendable {
             return try await DockerArchiveSource(path: file, tag: image)
         case .registry(let reference):
             return RegistryRepository(session: session, reference: reference)
-        case .repository(let repository):
+        case .repository:
             throw EndpointError(
                 "\(location) names a whole repository; name one image with :TAG or @DIGEST (a plan copies every tag)")
         }

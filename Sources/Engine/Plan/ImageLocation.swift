@@ -115,11 +115,15 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
         var tag: String?
         if parts.count == 2 {
             let name = String(parts[1])
-            guard Reference.isValidTag(name) else {
+            // A layout names its images by bare tag or by full reference (`example.com/app:1.0`).
+            let isFullReference =
+                name.contains("/") && ReferenceSyntax.hasTagOrDigest(name)
+                && (try? Reference(parsing: name))?.tag != nil
+            guard Reference.isValidTag(name) || isFullReference else {
                 throw ImageLocationError(
                     input: input,
-                    reason: "has the tag \"\(name)\", which is not valid (letters, digits, '_', '.', '-', "
-                        + "not starting with '.' or '-', at most 128)")
+                    reason: "has the tag \"\(name)\", which is not valid (a tag is letters, digits, '_', '.', '-', "
+                        + "not starting with '.' or '-', at most 128; or a full reference such as example.com/app:1.0)")
             }
             tag = name
         }
@@ -185,12 +189,15 @@ extension ImageLocation {
         switch self {
         case .registry(let reference): reference.tag
         case .repository: nil
-        case .layout(_, let tag, _): tag
-        case .archive(_, let image):
-            image.flatMap { text in
-                guard let colon = text.lastIndex(of: ":"), !text[colon...].contains("/") else { return nil }
-                return String(text[text.index(after: colon)...])
-            }
+        case .layout(_, let name, _): name.flatMap(Self.tagPart)
+        case .archive(_, let image): image.flatMap(Self.tagPart)
         }
+    }
+
+    /// `1.0` of `1.0` or of `example.com/app:1.0`; nil for a name without a tag.
+    private static func tagPart(_ name: String) -> String? {
+        guard name.contains("/") || name.contains(":") else { return Reference.isValidTag(name) ? name : nil }
+        guard let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") else { return nil }
+        return String(name[name.index(after: colon)...])
     }
 }
