@@ -30,7 +30,7 @@ let package = Package(
         // Plans, planner, runner, step executors, retry policy.
         .target(name: "Engine", dependencies: ["ByteStreams", "OCI", "ImageTransports", "Registry", "Queue"]),
         // Commands, argument parsing, output formats, progress.
-        .target(name: "OCIBatchCLI", dependencies: ["Engine", "HTTPClient", "Registry", "ImageTransports", "OCI"]),
+        .target(name: "OCIBatchCLI", dependencies: ["Engine", "HTTPClient", "Registry", "ImageTransports", "OCI", "Queue"]),
         .executableTarget(name: "ocibatch", dependencies: ["OCIBatchCLI"]),
 
         // Shared test helpers: temp dirs, generated images, the services started by Tests/run.

@@ -12,6 +12,7 @@ public enum OCIBatchCommand {
     static var subcommands: [Subcommand] {
         [
             CopyCommand.subcommand, InspectCommand.subcommand, DeleteCommand.subcommand, ValidateCommand.subcommand,
+            StatusCommand.subcommand, RunsCommand.subcommand, AuditCommand.subcommand,
             VersionCommand.subcommand,
         ]
     }
