@@ -24,7 +24,8 @@ enum ImageNameSelection {
         guard identities.count == 1 else {
             let listed = Array(Set(matched.map(\.name))).sorted().joined(separator: ", ")
             throw TransportError.invalid(
-                "\(container): \"\(wanted)\" names \(identities.count) different images (\(listed)); give the full name")
+                "\(container): \"\(wanted)\" names \(identities.count) different images (\(listed)); give the full name"
+            )
         }
         return first.candidate
     }

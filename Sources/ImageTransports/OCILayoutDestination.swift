@@ -181,7 +181,8 @@ public actor OCILayoutDestination: ImageDestination {
         }
         for digest in digests {
             let folder = directory + "/blobs/" + digest.algorithm
-            guard mkdir(directory + "/blobs", 0o755) == 0 || errno == EEXIST, mkdir(folder, 0o755) == 0 || errno == EEXIST
+            guard mkdir(directory + "/blobs", 0o755) == 0 || errno == EEXIST,
+                mkdir(folder, 0o755) == 0 || errno == EEXIST
             else { throw FileSystemProblem.error("\(displayName): cannot write \(folder)", code: errno) }
             guard rename(stagingPath + "/" + blobPath(digest), directory + "/" + blobPath(digest)) == 0 else {
                 throw FileSystemProblem.error("\(displayName): cannot write \(blobPath(digest))", code: errno)
@@ -242,7 +243,9 @@ public actor OCILayoutDestination: ImageDestination {
         let name = (path as NSString).lastPathComponent
         let temporary = path + ".tmp-" + UUID().uuidString.lowercased()
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard descriptor >= 0 else { throw FileSystemProblem.error("\(displayName): cannot write \(name)", code: errno) }
+        guard descriptor >= 0 else {
+            throw FileSystemProblem.error("\(displayName): cannot write \(name)", code: errno)
+        }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         do {
             try handle.write(contentsOf: data)
@@ -275,7 +278,8 @@ public actor OCILayoutDestination: ImageDestination {
         }
         let staging = try stagingArea()
         let folder = staging.path + "/blobs/" + digest.algorithm
-        guard mkdir(staging.path + "/blobs", 0o755) == 0 || errno == EEXIST, mkdir(folder, 0o755) == 0 || errno == EEXIST
+        guard mkdir(staging.path + "/blobs", 0o755) == 0 || errno == EEXIST,
+            mkdir(folder, 0o755) == 0 || errno == EEXIST
         else { throw FileSystemProblem.error("\(displayName): cannot write", code: errno) }
         let target = staging.path + "/" + blobPath(digest)
         let partial = target + ".partial-" + UUID().uuidString.lowercased()

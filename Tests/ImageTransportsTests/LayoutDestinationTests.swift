@@ -123,7 +123,9 @@ struct LayoutDestinationTests {
         #expect(observing.parentEntries.isSubset(of: ["layout"]))
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.join("out")) == ["layout"])
         #expect(
-            try FileManager.default.contentsOfDirectory(atPath: target).sorted() == ["blobs", "index.json", "oci-layout"])
+            try FileManager.default.contentsOfDirectory(atPath: target).sorted() == [
+                "blobs", "index.json", "oci-layout",
+            ])
     }
 
     @Test func removesStagingFoldersOfInterruptedRunsButNotLiveOnes() async throws {
@@ -199,9 +201,13 @@ struct LayoutDestinationTests {
 
     @Test func systemErrorsAreSaidInPlainWords() {
         #expect(FileSystemProblem.reason(EACCES) == "permission denied")
-        #expect(FileSystemProblem.error("x cannot be read", code: EACCES) == TransportError(.failed, "x cannot be read: permission denied"))
+        #expect(
+            FileSystemProblem.error("x cannot be read", code: EACCES)
+                == TransportError(.failed, "x cannot be read: permission denied"))
         #expect(FileSystemProblem.error("x", code: ENOENT).kind == .invalidInput)
-        let foundation = CocoaError(.fileReadNoPermission, userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(EACCES))])
+        let foundation = CocoaError(
+            .fileReadNoPermission,
+            userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(EACCES))])
         #expect(FileSystemProblem.reason(of: foundation) == "permission denied")
     }
 
@@ -226,7 +232,8 @@ struct LayoutDestinationTests {
             try bytes.write(to: URL(fileURLWithPath: path))
         }
         switch damage {
-        case .missingLayer: try FileManager.default.removeItem(atPath: LayoutFixtures.blobPath(layer.digest, layout: target))
+        case .missingLayer:
+            try FileManager.default.removeItem(atPath: LayoutFixtures.blobPath(layer.digest, layout: target))
         case .flippedByteInLayer: try flipByte(layer.digest)
         case .missingChildManifest:
             try FileManager.default.removeItem(atPath: LayoutFixtures.blobPath(child.descriptor.digest, layout: target))

@@ -36,7 +36,9 @@ public struct OCITestImage: Sendable {
             return manifest.contentSize
         case .index(let index):
             return try index.manifests.reduce(0) { total, child in
-                guard child.mediaType.isManifest, let childBytes = content[child.digest] else { return total + child.size }
+                guard child.mediaType.isManifest, let childBytes = content[child.digest] else {
+                    return total + child.size
+                }
                 return total + (try size(of: childBytes, mediaType: child.mediaType, content: content))
             }
         }
