@@ -20,16 +20,23 @@ struct ClassicDockerArchive: Sendable {
         let layerSources: [String: Descriptor]
     }
 
-    /// The layer media type in the synthesised Docker manifest, by compression. An uncompressed layer
-    /// keeps its bytes (and so its digest, which is also its diff ID) under the Docker tar type, where
-    /// the seed gzipped it on the fly, giving digests that depend on the gzip implementation. Docker
-    /// schema 2 has no zstd type: the OCI one is used, as containerd and Docker do.
+    /// The layer media type in the synthesised OCI manifest, by compression. An uncompressed layer
+    /// keeps its bytes (and so its digest, which is also its diff ID) under the plain tar type, where
+    /// the seed gzipped it on the fly, giving digests that depend on the gzip implementation.
     static func layerMediaType(_ compression: LayerCompression) -> MediaType {
         switch compression {
-        case .gzip: .dockerLayerGzip
+        case .gzip: .ociLayerTarGzip
         case .zstd: .ociLayerTarZstd
-        case .none: "application/vnd.docker.image.rootfs.diff.tar"
+        case .none: .ociLayerTar
         }
+    }
+
+    /// A foreign layer listed in `LayerSources` keeps its descriptor, under the OCI type for it.
+    static func foreignLayer(_ descriptor: Descriptor) -> Descriptor {
+        guard descriptor.mediaType == .dockerForeignLayerGzip else { return descriptor }
+        var json = descriptor.json
+        json["mediaType"] = .string(MediaType.ociNonDistributableLayerTarGzip.rawValue)
+        return (try? Descriptor(json: .object(json))) ?? descriptor
     }
 
     let archive: TarArchive
@@ -39,7 +46,7 @@ struct ClassicDockerArchive: Sendable {
         self.archive = archive
         let file = "\(archive.path): manifest.json"
         let bytes = try archive.read("manifest.json", limit: ContentLimits.manifestBytes)
-        let value = try LayoutReader.withContext(file) {
+        let value = try LayoutReader.withContext(archive.path) {
             try JSONValue.parse(
                 bytes, limits: JSONLimits(maxBytes: ContentLimits.manifestBytes, maxDepth: ContentLimits.jsonDepth),
                 subject: "manifest.json")
@@ -79,7 +86,8 @@ struct ClassicDockerArchive: Sendable {
         return tags.isEmpty ? "none" : tags.joined(separator: ", ")
     }
 
-    /// The image named by `tag` (a bare tag or `name:tag`), or the only image when `tag` is nil.
+    /// The image named by `tag` (a bare tag, `name:tag` or a full reference, matched as
+    /// `ImageNameSelection` describes), or the only image when `tag` is nil.
     func image(tag: String?) throws -> Image {
         guard let tag else {
             guard images.count == 1 else {
@@ -88,35 +96,31 @@ struct ClassicDockerArchive: Sendable {
             }
             return images[0]
         }
-        let bare = !tag.contains(":") && !tag.contains("/")
-        let chosen = images.filter { image in
-            image.repoTags.contains { $0 == tag || (bare && $0.hasSuffix(":" + tag)) }
+        let chosen = try ImageNameSelection.choose(
+            tag, among: images, names: \.repoTags, identity: { [$0.config] + $0.layers },
+            container: "\(archive.path): manifest.json")
+        guard let chosen else {
+            throw TransportError.invalid("\(archive.path): no image is named \"\(tag)\" (tags: \(tagList))")
         }
-        guard chosen.count == 1 else {
-            let problem = chosen.isEmpty ? "no image is tagged" : "several images are tagged"
-            throw TransportError.invalid("\(archive.path): \(problem) \"\(tag)\" (tags: \(tagList))")
-        }
-        return chosen[0]
+        return chosen
     }
 
-    /// Reads the config, hashes each layer in one pass over the tarball, and builds the manifest.
+    /// Reads and checks the config, hashes each layer in one pass over the tarball, and builds an OCI
+    /// manifest: the tarball has no manifest whose digest could be kept, and OCI types are the ones
+    /// every layout reader (skopeo, umoci) accepts in `index.json`. A config that is not a valid image
+    /// config is refused here, before anything is written.
     func synthesize(_ image: Image) throws -> SynthesizedImage {
         let config = try archive.read(image.config, limit: ContentLimits.configBytes)
         let configDigest = Digest.sha256(config)
-        var diffIDs: [String] = []
-        if !image.layerSources.isEmpty {
-            let value = try LayoutReader.withContext("\(archive.path): \(image.config)") {
-                try JSONValue.parse(config, limits: JSONLimits(maxBytes: ContentLimits.configBytes))
-            }
-            diffIDs = value["rootfs"]?["diff_ids"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        }
+        let parsed = try LayoutReader.withContext("\(archive.path): \(image.config)") { try ImageConfig(bytes: config) }
+        let diffIDs = parsed.diffIDs.map(\.description)
         let entries = try image.layers.map { try archive.resolve($0).name }
         let hashed = try hashEntries(Set(entries))
         var layerEntries: [Digest: String] = [:]
         var layers: [JSONValue] = []
         for (position, entry) in entries.enumerated() {
             if position < diffIDs.count, let foreign = image.layerSources[diffIDs[position]] {
-                layers.append(foreign.jsonValue)
+                layers.append(Self.foreignLayer(foreign).jsonValue)
                 layerEntries[foreign.digest] = entry
                 continue
             }
@@ -130,12 +134,12 @@ struct ClassicDockerArchive: Sendable {
         }
         let manifest: JSONObject = [
             "schemaVersion": .integer(2),
-            "mediaType": .string(MediaType.dockerManifest.rawValue),
-            "config": Self.descriptorJSON(mediaType: .dockerConfig, size: Int64(config.count), digest: configDigest),
+            "mediaType": .string(MediaType.ociManifest.rawValue),
+            "config": Self.descriptorJSON(mediaType: .ociConfig, size: Int64(config.count), digest: configDigest),
             "layers": .array(layers),
         ]
         return SynthesizedImage(
-            manifest: ManifestData(bytes: manifest.encoded(), mediaType: .dockerManifest),
+            manifest: ManifestData(bytes: manifest.encoded(), mediaType: .ociManifest),
             config: config, configDigest: configDigest, layerEntries: layerEntries)
     }
 

@@ -5,9 +5,8 @@ public struct CopyReport: Hashable, Sendable {
     /// Digest and media type of the manifest written under the tag (after any mutation).
     public var digest: Digest
     public var mediaType: MediaType
-    /// The seed's size: config plus layers for an image; for an index, the sum of its children's sizes,
-    /// counted the same way (an image child's config plus layers, a nested index's own sum). Layers
-    /// that are not copied (non-distributable) still count.
+    /// The seed's size, as `ImageSize.measure` defines it: config plus layers for an image; for an
+    /// index, the sum over its children of each child's own size.
     public var size: Int64
     /// Blob bytes sent to the destination; skipped and mounted blobs move nothing, manifests are not counted.
     public var bytesMoved: Int64 = 0

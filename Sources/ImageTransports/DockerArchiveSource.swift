@@ -6,13 +6,14 @@ import OCI
 ///
 /// Two formats are read. Tarballs with an `index.json` (Docker 25 and later) carry an OCI layout,
 /// which is read as such, so the daemon's manifests keep their bytes and digests. Classic tarballs
-/// (`manifest.json`, a config file, one tar per layer) get a synthesised Docker schema 2 manifest,
-/// compact and deterministic: the same tarball always gives the same digest. Each layer's
-/// compression is read from its first bytes and its media type chosen from it; layers are never
-/// recompressed (see `ClassicDockerArchive.layerMediaType`).
+/// (`manifest.json`, a config file, one tar per layer) get a synthesised OCI image manifest, compact
+/// and deterministic: the same tarball always gives the same digest. Each layer's compression is
+/// read from its first bytes and its media type chosen from it; layers are never recompressed (see
+/// `ClassicDockerArchive.layerMediaType`). Images are picked by name as `ImageNameSelection` says.
 public struct DockerArchiveSource: ImageSource {
     public let path: String
-    /// Selects one image of a tarball that holds several: a tag (`v1`) or a full name (`repo:v1`).
+    /// Selects one image of a tarball that holds several: a tag (`v1`) or a name (`repo:v1`,
+    /// `docker.io/library/repo:v1`).
     public let tag: String?
     private let backing: Backing
 

@@ -26,12 +26,17 @@ public struct ImageCopier: Sendable {
         guard let mutation, !mutation.isEmpty else {
             return try await copy(root: original, created: CreatedContent(), from: source, to: destination, tag: tag)
         }
-        let result = try await mutation.apply(toManifest: original.bytes, mediaType: original.mediaType) {
-            descriptor in
-            if descriptor.mediaType.isManifest {
-                return try await source.manifest(.digest(descriptor.digest)).bytes
+        let result: MutationResult
+        do {
+            result = try await mutation.apply(toManifest: original.bytes, mediaType: original.mediaType) {
+                descriptor in
+                if descriptor.mediaType.isManifest {
+                    return try await source.manifest(.digest(descriptor.digest)).bytes
+                }
+                return try await source.blob(descriptor).readAll(limit: ContentLimits.configBytes)
             }
-            return try await source.blob(descriptor).readAll(limit: ContentLimits.configBytes)
+        } catch let error as OCIError {
+            throw TransportError.invalid("\(source.displayName): \(error.message)")
         }
         var created = CreatedContent()
         for blob in result.newBlobs { created.blobs[blob.descriptor.digest] = blob.bytes }
@@ -115,10 +120,24 @@ struct CreatedContent: Sendable {
     var blobs: [Digest: Data] = [:]
 }
 
-/// Walks a manifest tree once: sizes, the blobs to send and the child manifests to write (post-order).
-private struct TreeWalk {
+/// The size ocibatch reports for an image or index, the same in `copy`, `inspect` and the audit.
+public enum ImageSize {
+    /// Config plus layers for an image (artifacts alike); for an index, the sum over its children of
+    /// each child's own size: a nested manifest counted this way, any other child (a raw blob) by its
+    /// descriptor's size. Layers that are not copied (non-distributable) still count. Reads the
+    /// manifest tree from `source`, never the layers.
+    public static func measure(_ root: ManifestData, in source: any ImageSource) async throws -> Int64 {
+        var walk = TreeWalk(source: source, destination: nil, created: CreatedContent())
+        return try await walk.visit(root, collect: false)
+    }
+}
+
+/// Walks a manifest tree once: sizes (`ImageSize`), the blobs to send and the child manifests to write
+/// (post-order).
+struct TreeWalk {
     let source: any ImageSource
-    let destination: any ImageDestination
+    /// Nil when only measuring; needed when collecting.
+    let destination: (any ImageDestination)?
     let created: CreatedContent
     private(set) var blobs: [Descriptor] = []
     private(set) var manifests: [ManifestData] = []
@@ -126,17 +145,15 @@ private struct TreeWalk {
     private var seenBlobs: Set<Digest> = []
     private var seenManifests: Set<Digest> = []
 
-    init(source: any ImageSource, destination: any ImageDestination, created: CreatedContent) {
+    init(source: any ImageSource, destination: (any ImageDestination)?, created: CreatedContent) {
         self.source = source
         self.destination = destination
         self.created = created
     }
 
-    /// The seed size of `manifest`; with `collect`, also what must be written for it.
+    /// The seed size of `manifest`; with `collect`, also what must be written for it. `depth` counts
+    /// the indexes above `manifest`.
     mutating func visit(_ manifest: ManifestData, collect: Bool, depth: Int = 0) async throws -> Int64 {
-        guard depth < 16 else {
-            throw TransportError.invalid("\(source.displayName): indexes are nested more than 16 deep")
-        }
         let document: ManifestDocument
         do {
             document = try manifest.document()
@@ -152,6 +169,10 @@ private struct TreeWalk {
             }
             return image.contentSize
         case .index(let index):
+            guard depth < ContentLimits.maxIndexDepth else {
+                throw TransportError.invalid(
+                    "\(source.displayName): indexes are nested more than \(ContentLimits.maxIndexDepth) deep")
+            }
             var total: Int64 = 0
             for child in index.manifests {
                 guard child.mediaType.isManifest else {
@@ -161,7 +182,8 @@ private struct TreeWalk {
                     continue
                 }
                 let data = try await childManifest(child)
-                let present = collect ? try await destination.hasManifest(child.digest) : true
+                var present = true
+                if collect, let destination { present = try await destination.hasManifest(child.digest) }
                 total += try await visit(data, collect: collect && !present, depth: depth + 1)
                 guard collect, seenManifests.insert(child.digest).inserted else { continue }
                 if present { manifestsSkipped += 1 } else { manifests.append(data) }

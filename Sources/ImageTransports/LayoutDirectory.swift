@@ -6,11 +6,13 @@ enum LayoutDirectory {
         guard !directory.isEmpty else {
             throw TransportError.invalid("no layout directory was given (the path is empty)")
         }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
-            throw TransportError.invalid("\(directory) does not exist")
+        var status = stat()
+        guard stat(directory, &status) == 0 else {
+            let code = errno
+            if code == ENOENT { throw TransportError.invalid("\(directory) does not exist") }
+            throw FileSystemProblem.error("\(directory) cannot be read", code: code)
         }
-        guard isDirectory.boolValue else {
+        guard status.st_mode & S_IFMT == S_IFDIR else {
             throw TransportError.invalid(
                 "\(directory) is a file, not an OCI layout directory; a docker-save tarball is read with docker-archive:\(directory)"
             )
@@ -19,7 +21,7 @@ enum LayoutDirectory {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
         } catch {
-            throw TransportError.invalid("\(directory) cannot be listed: \(error.localizedDescription)")
+            throw TransportError.failed("\(directory) cannot be listed: \(FileSystemProblem.reason(of: error))")
         }
         if names.contains("index.json") { return }
         if names.isEmpty {

@@ -34,20 +34,22 @@ struct DirectoryFiles: LayoutFiles {
         guard size <= Int64(limit) else {
             throw TransportError.invalid("\(path) is \(size) bytes, more than the limit of \(limit)")
         }
+        try FileSystemProblem.checkReadable(path, subject: path)
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw TransportError.invalid("\(path) cannot be read: \(error.localizedDescription)")
+            throw TransportError.failed("\(path) cannot be read: \(FileSystemProblem.reason(of: error))")
         }
     }
 
     func open(_ relativePath: String) throws -> any ByteSource {
         let path = location + "/" + relativePath
         guard exists(relativePath) else { throw TransportError.invalid("\(path) is missing") }
+        try FileSystemProblem.checkReadable(path, subject: path)
         do {
             return try FileByteSource(path: path)
         } catch {
-            throw TransportError.invalid("\(path) cannot be opened: \(error.localizedDescription)")
+            throw TransportError.failed("\(path) cannot be opened: \(FileSystemProblem.reason(of: error))")
         }
     }
 }

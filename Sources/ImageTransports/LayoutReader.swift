@@ -5,19 +5,35 @@ import OCI
 /// Reads images out of an OCI image layout: `index.json`, tag selection, the seed's flattening of
 /// single-entry indexes, and blobs checked against their descriptors.
 struct LayoutReader: Sendable {
-    static let refNameAnnotation = "org.opencontainers.image.ref.name"
+    static let refNameAnnotation = LayoutRefName.annotation
     /// Docker's `docker save` (25+) also names each entry with its full reference here.
     static let containerdNameAnnotation = "io.containerd.image.name"
 
     let files: any LayoutFiles
     let index: ImageIndex
 
+    /// Reads `index.json`, after checking `oci-layout` when there is one (many tools omit it).
     init(files: any LayoutFiles) throws {
         self.files = files
+        if files.exists("oci-layout") {
+            try Self.checkVersion(try files.read("oci-layout", limit: 4096), file: "\(files.location)/oci-layout")
+        }
         let bytes = try files.read("index.json", limit: ContentLimits.manifestBytes)
         // The top-level index is an OCI index whatever it says; it usually has no mediaType field.
         index = try Self.withContext("\(files.location)/index.json") {
             try ImageIndex(bytes: bytes, mediaType: .ociIndex)
+        }
+    }
+
+    /// Refuses an `oci-layout` file that is not JSON or names a layout version other than 1.x.
+    static func checkVersion(_ bytes: Data, file: String) throws {
+        let value = try withContext(file) { try JSONValue.parse(bytes, subject: "oci-layout") }
+        guard let version = value["imageLayoutVersion"]?.stringValue else {
+            throw TransportError.invalid("\(file) has no \"imageLayoutVersion\"")
+        }
+        guard version.hasPrefix("1.") else {
+            throw TransportError.invalid(
+                "\(file) says imageLayoutVersion \(version); ocibatch reads and writes only version 1 layouts")
         }
     }
 
@@ -30,27 +46,16 @@ struct LayoutReader: Sendable {
         }
     }
 
-    /// The tag an `index.json` entry carries: its ref name, or the tag part of a full reference there.
-    static func tag(of descriptor: Descriptor) -> String? {
-        guard let name = descriptor.annotations?[refNameAnnotation] else { return nil }
-        return tagPart(of: name)
+    /// The name an `index.json` entry carries (a bare tag or a full reference), or nil.
+    static func refName(of descriptor: Descriptor) -> String? { descriptor.annotations?[refNameAnnotation] }
+
+    /// Every name an entry answers to: its ref name, and the full reference Docker records.
+    private static func names(of descriptor: Descriptor) -> [String] {
+        [refNameAnnotation, containerdNameAnnotation].compactMap { descriptor.annotations?[$0] }
     }
 
-    private static func tagPart(of name: String) -> String {
-        guard let colon = name.lastIndex(of: ":") else { return name }
-        let tail = name[name.index(after: colon)...]
-        return tail.contains("/") ? name : String(tail)
-    }
-
-    /// Whether an entry answers to `wanted`, a bare tag or a full reference.
-    static func matches(_ descriptor: Descriptor, tag wanted: String) -> Bool {
-        let names = [refNameAnnotation, containerdNameAnnotation].compactMap { descriptor.annotations?[$0] }
-        return names.contains { name in
-            name == wanted || (!wanted.contains(":") && !wanted.contains("/") && tagPart(of: name) == wanted)
-        }
-    }
-
-    var tags: [String] { Array(Set(index.manifests.compactMap(Self.tag(of:)))).sorted() }
+    /// The ref names in `index.json`, as written (each selects its image), sorted.
+    var tags: [String] { Array(Set(index.manifests.compactMap(Self.refName(of:)))).sorted() }
 
     private var tagList: String {
         let tags = tags
@@ -59,22 +64,22 @@ struct LayoutReader: Sendable {
 
     /// The image a layout holds under `tag`, or, without a tag, the one it holds.
     ///
+    /// A tag is matched as `ImageNameSelection` describes: the exact name first, then the same
+    /// reference, then a bare tag against the tag part of full names when that is unambiguous.
     /// Without a tag: a single entry is taken; several entries that carry no names at all make the
     /// whole `index.json` the image index (as go-containerregistry writes multi-platform layouts);
     /// several named entries are ambiguous. Single-entry indexes are then flattened as the seed does.
     func root(tag: String?) throws -> ManifestData {
         let entries = index.manifests
         if let tag {
-            let chosen = entries.filter { Self.matches($0, tag: tag) }
-            guard let first = chosen.first else {
+            let chosen = try ImageNameSelection.choose(
+                tag, among: entries, names: Self.names(of:), identity: \.digest,
+                container: "\(files.location)/index.json")
+            guard let chosen else {
                 throw TransportError.invalid(
-                    "\(files.location): no image is tagged \"\(tag)\" in index.json (tags: \(tagList))")
+                    "\(files.location): no image is named \"\(tag)\" in index.json (tags: \(tagList))")
             }
-            guard chosen.allSatisfy({ $0.digest == first.digest }) else {
-                throw TransportError.invalid(
-                    "\(files.location): several different images are tagged \"\(tag)\" in index.json")
-            }
-            return try flatten(from: first)
+            return try flatten(from: chosen)
         }
         switch entries.count {
         case 0:
@@ -82,7 +87,7 @@ struct LayoutReader: Sendable {
         case 1:
             return try flatten(from: entries[0])
         default:
-            if entries.allSatisfy({ Self.tag(of: $0) == nil }) {
+            if entries.allSatisfy({ Self.refName(of: $0) == nil }) {
                 return ManifestData(bytes: index.bytes, mediaType: .ociIndex, digest: index.digest)
             }
             throw TransportError.invalid(
@@ -99,14 +104,15 @@ struct LayoutReader: Sendable {
             )
         }
         var current = try manifest(start)
-        for _ in 0..<16 {
+        for _ in 0...ContentLimits.maxIndexDepth {
             let document = try Self.withContext(blobPath(current.digest)) { try current.document() }
             guard case .index(let nested) = document, nested.manifests.count == 1,
                 nested.manifests[0].mediaType.isManifest
             else { return current }
             current = try manifest(nested.manifests[0])
         }
-        throw TransportError.invalid("\(files.location): indexes are nested more than 16 deep")
+        throw TransportError.invalid(
+            "\(files.location): indexes are nested more than \(ContentLimits.maxIndexDepth) deep")
     }
 
     func blobPath(_ digest: Digest) -> String { "blobs/\(digest.algorithm)/\(digest.encoded)" }

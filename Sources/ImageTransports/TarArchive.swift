@@ -151,9 +151,14 @@ final class ArchiveReader {
         guard archive_read_open_filename(handle, path, 1 << 16) == ARCHIVE_OK else {
             let reason = Self.message(handle)
             archive_read_free(handle)
-            if !FileManager.default.fileExists(atPath: path) {
-                throw TransportError.invalid("\(path): no such file")
+            var status = stat()
+            guard stat(path, &status) == 0 else {
+                let code = errno
+                if code == ENOENT { throw TransportError.invalid("\(path): no such file") }
+                throw FileSystemProblem.error("\(path) cannot be read", code: code)
             }
+            if status.st_size == 0 { throw TransportError.invalid("\(path) is empty, not a docker-save tarball") }
+            try FileSystemProblem.checkReadable(path, subject: path)
             throw TransportError.invalid("\(path): not a readable tar archive (\(reason))")
         }
         self.handle = handle

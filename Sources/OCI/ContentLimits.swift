@@ -11,4 +11,7 @@ public enum ContentLimits {
     public static let configBytes = 8 << 20
     /// Deepest JSON nesting accepted in either.
     public static let jsonDepth = 64
+    /// Most levels of indexes in one tree (the root index is level 1). Copy, inspect and mutation
+    /// all stop here, so ocibatch never writes a tree it cannot read back.
+    public static let maxIndexDepth = 8
 }

@@ -73,6 +73,17 @@ public struct Descriptor: Hashable, Sendable {
 
     public var jsonValue: JSONValue { .object(json) }
 
+    /// Annotation buildx puts on an index entry that is not an image but facts about one.
+    public static let dockerReferenceTypeAnnotation = "vnd.docker.reference.type"
+
+    /// True for an index entry that buildx wrote as an attestation (provenance, SBOM): annotated as
+    /// `attestation-manifest`, or with the platform `unknown/unknown` buildx gives them. Such entries
+    /// are not images even though their config has an image config media type.
+    public var isAttestation: Bool {
+        if annotations?[Self.dockerReferenceTypeAnnotation] == "attestation-manifest" { return true }
+        return platform?.os == "unknown" && platform?.architecture == "unknown"
+    }
+
     /// The same descriptor pointing at other content: only `digest` and `size` change, in place.
     /// Embedded `data` no longer matches and is dropped.
     public func pointing(to digest: Digest, size: Int64) -> Descriptor {

@@ -19,11 +19,13 @@ public struct ImageConfig: Hashable, Sendable {
     /// `rootfs.diff_ids`: digests of the uncompressed layers.
     public let diffIDs: [Digest]
 
+    /// Parses config bytes; errors name the config by its digest (`config sha256:…: …`).
     public init(bytes: Data) throws {
+        let subject = "config \(Digest.sha256(bytes))"
         let value = try JSONValue.parse(
             bytes, limits: JSONLimits(maxBytes: ContentLimits.configBytes, maxDepth: ContentLimits.jsonDepth),
-            subject: "image config")
-        guard let json = value.objectValue else { throw OCIError(.invalidConfig, "image config is not a JSON object") }
+            subject: subject)
+        guard let json = value.objectValue else { throw OCIError(.invalidConfig, "\(subject) is not a JSON object") }
         try self.init(bytes: bytes, json: json)
     }
 
@@ -34,14 +36,14 @@ public struct ImageConfig: Hashable, Sendable {
 
     private init(bytes: Data, json: JSONObject) throws {
         let digest = Digest.sha256(bytes)
-        let reader = FieldReader(json, subject: "image config \(digest)", kind: .invalidConfig)
+        let reader = FieldReader(json, subject: "config \(digest)", kind: .invalidConfig)
         architecture = try reader.optionalString("architecture")
         os = try reader.optionalString("os")
         variant = try reader.optionalString("variant")
         osVersion = try reader.optionalString("os.version")
         osFeatures = try reader.optionalStrings("os.features")
         if let runConfig = try reader.optionalObject("config") {
-            let runReader = FieldReader(runConfig, subject: "image config \(digest): config", kind: .invalidConfig)
+            let runReader = FieldReader(runConfig, subject: "config \(digest): config", kind: .invalidConfig)
             labels = try runReader.optionalStringMap("Labels") ?? [:]
         } else {
             labels = [:]
@@ -49,7 +51,7 @@ public struct ImageConfig: Hashable, Sendable {
         createdText = try reader.optionalString("created")
         created = createdText.flatMap(RFC3339.parse)
         if let rootfs = try reader.optionalObject("rootfs") {
-            let rootfsReader = FieldReader(rootfs, subject: "image config \(digest): rootfs", kind: .invalidConfig)
+            let rootfsReader = FieldReader(rootfs, subject: "config \(digest): rootfs", kind: .invalidConfig)
             diffIDs = try (rootfsReader.optionalStrings("diff_ids") ?? []).map { text in
                 do {
                     return try Digest(parsing: text)

@@ -48,9 +48,6 @@ public struct ImageIndex: Hashable, Sendable {
     /// Size of the index bytes.
     public var size: Int64 { Int64(bytes.count) }
 
-    /// Sum of the children's sizes: what ocibatch reports as the pushed size of an index.
-    public var childrenSize: Int64 { manifests.reduce(0) { $0 + $1.size } }
-
     /// A descriptor for this index with media type, digest and size.
     public var descriptor: Descriptor { Descriptor(mediaType: mediaType, digest: digest, size: size) }
 }

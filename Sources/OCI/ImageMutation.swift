@@ -12,8 +12,8 @@ public struct ImageMutation: Hashable, Sendable {
     public let labels: [String: String]
     public let annotations: [String: String]
 
-    /// Nested indexes deeper than this are refused.
-    public static let maxIndexDepth = 8
+    /// Nested indexes deeper than this are refused; the same limit as `ContentLimits.maxIndexDepth`.
+    public static let maxIndexDepth = ContentLimits.maxIndexDepth
 
     public init(labels: [String: String] = [:], annotations: [String: String] = [:]) {
         self.labels = labels
@@ -50,7 +50,6 @@ public struct ImageMutation: Hashable, Sendable {
             bytes: outcome.document.bytes,
             mediaType: outcome.document.mediaType,
             digest: outcome.document.digest,
-            size: outcome.document.contentSize,
             newBlobs: run.newBlobs,
             newManifests: run.newManifests,
             changed: outcome.changed)
@@ -62,8 +61,6 @@ public struct MutationResult: Sendable {
     public let bytes: Data
     public let mediaType: MediaType
     public let digest: Digest
-    /// Config plus layers for an image; the sum of the children's sizes for an index.
-    public let size: Int64
     /// New configs, to upload or write before any manifest.
     public let newBlobs: [(descriptor: Descriptor, bytes: Data)]
     /// New child manifests and nested indexes, children before parents; the root is not included.
@@ -116,7 +113,7 @@ private struct MutationRun {
         guard depth <= ImageMutation.maxIndexDepth else {
             throw OCIError(
                 .mutationFailed,
-                "index \(index.digest) is nested more than \(ImageMutation.maxIndexDepth) levels deep")
+                "index \(index.digest): indexes are nested more than \(ImageMutation.maxIndexDepth) deep")
         }
         var children: [JSONValue] = []
         for child in index.manifests {
@@ -134,11 +131,12 @@ private struct MutationRun {
         return Outcome(document: .index(changed), changed: true)
     }
 
-    /// The changed child, or nil when the child is kept as it is (not an image, or unchanged).
+    /// The changed child, or nil when the child is kept as it is (not an image, an attestation, or
+    /// unchanged).
     private mutating func mutateChild(_ child: Descriptor, depth: Int) async throws -> Outcome? {
-        guard child.mediaType.isManifest else { return nil }
+        guard child.mediaType.isManifest, !child.isAttestation else { return nil }
         if let known = childOutcomes[child.digest] { return known.changed ? known : nil }
-        let bytes = try await fetchVerified(child, what: "child manifest")
+        let bytes = try await fetchVerified(child, what: "manifest \(child.digest)")
         let outcome: Outcome
         if child.mediaType.isIndex {
             outcome = try await mutateIndex(try ImageIndex(bytes: bytes, mediaType: child.mediaType), depth: depth + 1)
@@ -164,14 +162,15 @@ private struct MutationRun {
 
     /// The config with the labels merged in, or nil when it already has them all.
     private func labelledConfig(of manifest: ImageManifest) async throws -> ImageConfig? {
-        let bytes = try await fetchVerified(manifest.config, what: "config of manifest \(manifest.digest)")
+        let bytes = try await fetchVerified(
+            manifest.config, what: "config \(manifest.config.digest) of manifest \(manifest.digest)")
         let config = try ImageConfig(bytes: bytes)
         var json = config.json
         var runConfig: JSONObject
         switch json["config"] {
         case .none, .some(.null): runConfig = JSONObject()
         case .some(.object(let object)): runConfig = object
-        case .some: throw OCIError(.invalidConfig, "image config \(config.digest): field \"config\" must be an object")
+        case .some: throw OCIError(.invalidConfig, "config \(config.digest): field \"config\" must be an object")
         }
         runConfig["Labels"] = .object(merged(runConfig["Labels"], with: mutation.labels))
         json["config"] = .object(runConfig)
@@ -194,23 +193,22 @@ private struct MutationRun {
         newBlobs.append((descriptor, bytes))
     }
 
+    /// `what` names the content with its digest (`config sha256:… of manifest sha256:…`).
     private func fetchVerified(_ descriptor: Descriptor, what: String) async throws -> Data {
         guard descriptor.digest.algorithm == "sha256" else {
-            throw OCIError(.invalidDigest, "cannot verify \(what) \(descriptor.digest): only sha256 is supported")
+            throw OCIError(.invalidDigest, "\(what): cannot be verified, only sha256 digests are supported")
         }
         let limit = descriptor.mediaType.isManifest ? ContentLimits.manifestBytes : ContentLimits.configBytes
         guard descriptor.size <= Int64(limit) else {
-            throw OCIError(
-                .tooLarge, "\(what) \(descriptor.digest) is \(descriptor.size) bytes, over the limit of \(limit)")
+            throw OCIError(.tooLarge, "\(what) is \(descriptor.size) bytes, over the limit of \(limit)")
         }
         let bytes = try await fetch(descriptor)
         guard Int64(bytes.count) == descriptor.size else {
-            throw OCIError(
-                .sizeMismatch, "\(what) \(descriptor.digest): expected \(descriptor.size) bytes, got \(bytes.count)")
+            throw OCIError(.sizeMismatch, "\(what): expected \(descriptor.size) bytes, got \(bytes.count)")
         }
         let actual = Digest.sha256(bytes)
         guard actual == descriptor.digest else {
-            throw OCIError(.digestMismatch, "\(what) \(descriptor.digest): content has digest \(actual)")
+            throw OCIError(.digestMismatch, "\(what): content has digest \(actual)")
         }
         return bytes
     }

@@ -91,13 +91,5 @@ public enum ManifestDocument: Hashable, Sendable {
     /// Size of the manifest bytes.
     public var size: Int64 { Int64(bytes.count) }
 
-    /// The size reported for a push: config plus layers for an image, the children's sum for an index.
-    public var contentSize: Int64 {
-        switch self {
-        case .image(let manifest): manifest.contentSize
-        case .index(let index): index.childrenSize
-        }
-    }
-
     public var descriptor: Descriptor { Descriptor(mediaType: mediaType, digest: digest, size: size) }
 }

@@ -13,7 +13,7 @@ struct DockerArchiveSourceTests {
         return path
     }
 
-    @Test func classicSingleImageTarballGetsADeterministicDockerManifest() async throws {
+    @Test func classicSingleImageTarballGetsADeterministicOCIManifest() async throws {
         let scratch = try LayoutScratchDirectory()
         let image = try OCITestImages.image(flavor: .docker)
         let original = try ImageManifest(bytes: image.rootBytes)
@@ -21,21 +21,21 @@ struct DockerArchiveSourceTests {
 
         let source = try await DockerArchiveSource(path: path)
         let root = try await source.rootManifest()
-        #expect(root.mediaType == .dockerManifest)
+        #expect(root.mediaType == .ociManifest)
         guard case .image(let manifest) = try root.document() else {
             Issue.record("expected an image manifest")
             return
         }
         #expect(manifest.config.digest == original.config.digest)
-        #expect(manifest.config.mediaType == .dockerConfig)
+        #expect(manifest.config.mediaType == .ociConfig)
         #expect(manifest.layers.map(\.digest) == original.layers.map(\.digest))
         #expect(manifest.layers.map(\.size) == original.layers.map(\.size))
-        #expect(manifest.layers.allSatisfy { $0.mediaType == "application/vnd.docker.image.rootfs.diff.tar" })
+        #expect(manifest.layers.allSatisfy { $0.mediaType == .ociLayerTar })
         // Compact, with fields in Go's order.
         let text = String(decoding: root.bytes, as: UTF8.self)
         #expect(
             text.hasPrefix(
-                #"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":"#
+                #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":"#
             ))
         #expect(!text.contains(" "))
 
@@ -63,7 +63,7 @@ struct DockerArchiveSourceTests {
         let zstdPath = try write(
             try LayoutFixtures.dockerSaveClassic([.init(image, repoTags: [])]) { Data([0x28, 0xb5, 0x2f, 0xfd]) + $0 },
             scratch, "zstd.tar")
-        for (path, expected) in [(gzipPath, MediaType.dockerLayerGzip), (zstdPath, .ociLayerTarZstd)] {
+        for (path, expected) in [(gzipPath, MediaType.ociLayerTarGzip), (zstdPath, .ociLayerTarZstd)] {
             let root = try await DockerArchiveSource(path: path).rootManifest()
             guard case .image(let manifest) = try root.document() else {
                 Issue.record("expected an image manifest")

@@ -74,4 +74,29 @@ struct LayoutInteropTests {
         #expect(report.digest == root.digest)
         #expect(report.blobsUploaded == index.blobs.count)
     }
+
+    /// A classic docker-save tarball gets an OCI manifest, which skopeo 1.9 and umoci accept in a
+    /// layout's index.json (they skip or refuse Docker-typed entries), under a full reference name too.
+    @Test func skopeoAndUmociReadLayoutsCopiedFromClassicTarballs() async throws {
+        let scratch = try LayoutScratchDirectory()
+        let image = try OCITestImages.image(seed: 23, flavor: .docker)
+        let tarball = scratch.join("img.tar")
+        try LayoutFixtures.dockerSaveClassic([.init(image, repoTags: ["example.com/app:v1"])])
+            .write(to: URL(fileURLWithPath: tarball))
+        let target = scratch.join("out")
+        let source = try await DockerArchiveSource(path: tarball, tag: "example.com/app:v1")
+        let report = try await ImageCopier().copy(
+            from: source, to: try OCILayoutDestination(directory: target), tag: "v1")
+        _ = try await ImageCopier().copy(
+            from: source, to: try OCILayoutDestination(directory: target), tag: "example.com/app:v1")
+
+        for name in ["v1", "example.com/app:v1"] {
+            let inspect = try LayoutTools.run("/usr/bin/skopeo", ["inspect", "oci:\(target):\(name)"])
+            #expect(inspect.status == 0, "\(inspect.stderr)")
+            let inspected = try JSONValue.parse(Data(inspect.stdout.utf8))
+            #expect(inspected["Digest"]?.stringValue == report.digest.description)
+        }
+        let stat = try LayoutTools.run("/usr/bin/umoci", ["stat", "--image", "\(target):v1"])
+        #expect(stat.status == 0, "\(stat.stderr)")
+    }
 }

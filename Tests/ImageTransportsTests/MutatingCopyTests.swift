@@ -91,7 +91,7 @@ struct MutatingCopyTests {
             mutation: ImageMutation(labels: ["built-by": "ocibatch"]))
         let root = try await OCILayoutSource(directory: target).rootManifest()
         #expect(root.digest == report.digest)
-        #expect(root.mediaType == .dockerManifest)
+        #expect(root.mediaType == .ociManifest)
         let manifest = try ImageManifest(bytes: root.bytes)
         #expect(try config(manifest.config, in: target).labels == ["built-by": "ocibatch"])
         #expect(report.blobsUploaded == image.blobs.count)

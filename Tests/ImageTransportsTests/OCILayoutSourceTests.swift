@@ -85,7 +85,7 @@ struct OCILayoutSourceTests {
             [.init(first, refName: "v1"), .init(second, refName: "registry.example:5000/team/app:v2")],
             to: scratch.path)
         let source = try OCILayoutSource(directory: scratch.path)
-        #expect(try await source.listTags() == ["v1", "v2"])
+        #expect(try await source.listTags() == ["registry.example:5000/team/app:v2", "v1"])
         #expect(try await OCILayoutSource(directory: scratch.path, tag: "v1").rootManifest().digest == first.rootDigest)
         #expect(
             try await OCILayoutSource(directory: scratch.path, tag: "v2").rootManifest().digest == second.rootDigest)
@@ -94,12 +94,12 @@ struct OCILayoutSourceTests {
         #expect(try await source.manifest(.tag("v1")).digest == first.rootDigest)
 
         let ambiguous = await #expect(throws: TransportError.self) { try await source.rootManifest() }
-        #expect(ambiguous?.message.contains("tags: v1, v2") == true)
+        #expect(ambiguous?.message.contains("tags: registry.example:5000/team/app:v2, v1") == true)
         let unknown = await #expect(throws: TransportError.self) {
             try await OCILayoutSource(directory: scratch.path, tag: "v3").rootManifest()
         }
         #expect(unknown?.message.contains("\"v3\"") == true)
-        #expect(unknown?.message.contains("tags: v1, v2") == true)
+        #expect(unknown?.message.contains("tags: registry.example:5000/team/app:v2, v1") == true)
     }
 
     @Test func severalUnnamedEntriesMakeIndexJSONTheIndex() async throws {

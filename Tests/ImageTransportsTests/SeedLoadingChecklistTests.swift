@@ -58,14 +58,14 @@ struct SeedLoadingChecklistTests {
 
         let root = try await DockerArchiveSource(path: path).rootManifest()
         let manifest = try ImageManifest(bytes: root.bytes)
-        #expect(root.mediaType == .dockerManifest)
+        #expect(root.mediaType == .ociManifest)
         #expect(manifest.config.digest == original.config.digest)
         #expect(manifest.config.size == Int64(config.count))
         #expect(manifest.layers.map(\.digest) == [layerDigest])
-        #expect(manifest.layers.map(\.mediaType) == [.dockerLayerGzip])
+        #expect(manifest.layers.map(\.mediaType) == [.ociLayerTarGzip])
         #expect(manifest.contentSize == Int64(config.count + layer.count))
         let expected =
-            #"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":\#(config.count),"digest":"\#(original.config.digest)"},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":\#(layer.count),"digest":"\#(layerDigest)"}]}"#
+            #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":\#(config.count),"digest":"\#(original.config.digest)"},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","size":\#(layer.count),"digest":"\#(layerDigest)"}]}"#
         #expect(String(decoding: root.bytes, as: UTF8.self) == expected)
     }
 

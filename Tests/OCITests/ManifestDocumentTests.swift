@@ -74,7 +74,6 @@ import Testing
         #expect(platform.json["features"] != nil)
         #expect(index.manifests[1].artifactType == "text/spdx")
         #expect(index.manifests[1].data == Data("hello".utf8))
-        #expect(index.childrenSize == 105)
         #expect(index.annotations == ["a": "b"])
     }
 
@@ -91,7 +90,11 @@ import Testing
             of: #""mediaType": "application/vnd.oci.image.manifest.v1+json","#, with: "")
         let document = try ManifestDocument.parse(Data(text.utf8), declaredMediaType: nil)
         #expect(document.mediaType == .ociManifest)
-        #expect(document.contentSize == 39)
+        guard case .image(let manifest) = document else {
+            Issue.record("classified as an index")
+            return
+        }
+        #expect(manifest.contentSize == 39)
     }
 
     @Test(

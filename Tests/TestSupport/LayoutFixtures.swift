@@ -5,14 +5,17 @@ import OCI
 public enum LayoutFixtures {
     public static let refNameAnnotation = "org.opencontainers.image.ref.name"
 
-    /// An `index.json` entry: the image it points at, and the tag (ref name) it carries, if any.
+    /// An `index.json` entry: the image it points at, the tag (ref name) it carries, if any, and
+    /// other annotations (Docker's `io.containerd.image.name`, for instance).
     public struct Entry: Sendable {
         public var image: OCITestImage
         public var refName: String?
+        public var annotations: [String: String]
 
-        public init(_ image: OCITestImage, refName: String? = nil) {
+        public init(_ image: OCITestImage, refName: String? = nil, annotations: [String: String] = [:]) {
             self.image = image
             self.refName = refName
+            self.annotations = annotations
         }
     }
 
@@ -42,8 +45,12 @@ public enum LayoutFixtures {
     public static func indexJSON(_ entries: [Entry]) -> Data {
         let manifests: [JSONValue] = entries.map { entry in
             var descriptor = entry.image.rootDescriptor.json
-            if let refName = entry.refName {
-                descriptor["annotations"] = .object([refNameAnnotation: .string(refName)])
+            var annotations = entry.annotations
+            if let refName = entry.refName { annotations[refNameAnnotation] = refName }
+            if !annotations.isEmpty {
+                var object = JSONObject()
+                object.merge(strings: annotations)
+                descriptor["annotations"] = .object(object)
             }
             return .object(descriptor)
         }

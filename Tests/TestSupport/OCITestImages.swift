@@ -24,9 +24,24 @@ public struct OCITestImage: Sendable {
         return content
     }
 
-    /// Config plus layers for an image; the children's manifest sizes summed for an index.
+    /// The size ocibatch reports (`ImageSize`): config plus layers for an image; for an index, the sum
+    /// of each child's own size (nested manifests counted the same way, other children by descriptor).
     public var reportedSize: Int64 {
-        get throws { try ManifestDocument.parse(rootBytes, declaredMediaType: rootMediaType).contentSize }
+        get throws { try Self.size(of: rootBytes, mediaType: rootMediaType, content: allContent) }
+    }
+
+    private static func size(of bytes: Data, mediaType: MediaType?, content: [Digest: Data]) throws -> Int64 {
+        switch try ManifestDocument.parse(bytes, declaredMediaType: mediaType) {
+        case .image(let manifest):
+            return manifest.contentSize
+        case .index(let index):
+            return try index.manifests.reduce(0) { total, child in
+                guard child.mediaType.isManifest, let childBytes = content[child.digest] else {
+                    return total + child.size
+                }
+                return total + (try size(of: childBytes, mediaType: child.mediaType, content: content))
+            }
+        }
     }
 }
 
