@@ -47,7 +47,6 @@ import Testing
     @Test(arguments: [
         ("oci:", "has no directory"),
         ("oci::1.0", "has no directory"),
-        ("oci:dir:example.com/app", "is not valid"),
         ("oci:dir:bad tag!", "is not valid"),
         ("docker-archive:", "has no file"),
         ("docker-archive:f.tar:@x", "expected @N"),

@@ -38,7 +38,7 @@ public struct ImageInspector: Sendable {
         try await collect(root, platform: nil, depth: 0, from: source, into: &images, others: &others)
         let document = try root.document()
         return ImageSummary(
-            digest: root.digest, mediaType: root.mediaType, size: images.reduce(0) { $0 + $1.size },
+            digest: root.digest, mediaType: root.mediaType, size: try await ImageSize.measure(root, in: source),
             annotations: document.annotations ?? [:], images: images, otherChildren: others, rawManifest: root.bytes)
     }
 
@@ -53,7 +53,7 @@ public struct ImageInspector: Sendable {
         switch try manifest.document() {
         case .index(let index):
             for child in index.manifests {
-                guard child.mediaType.isManifest else {
+                guard child.mediaType.isManifest, !child.isAttestation else {
                     others.append(child)
                     continue
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import ImageTransports
 import OCI
 
 /// Where images are read from or written to, written in skopeo's transport syntax.
@@ -116,14 +117,11 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
         if parts.count == 2 {
             let name = String(parts[1])
             // A layout names its images by bare tag or by full reference (`example.com/app:1.0`).
-            let isFullReference =
-                name.contains("/") && ReferenceSyntax.hasTagOrDigest(name)
-                && (try? Reference(parsing: name))?.tag != nil
-            guard Reference.isValidTag(name) || isFullReference else {
+            guard LayoutRefName.isValid(name) else {
                 throw ImageLocationError(
                     input: input,
-                    reason: "has the tag \"\(name)\", which is not valid (a tag is letters, digits, '_', '.', '-', "
-                        + "not starting with '.' or '-', at most 128; or a full reference such as example.com/app:1.0)")
+                    reason: "has the image name \"\(name)\", which is not valid (a tag such as 1.0, or a full "
+                        + "reference such as example.com/app:1.0)")
             }
             tag = name
         }
