@@ -3,7 +3,7 @@ import Queue
 
 /// The heart of `Runner.run`: claims steps into free slots, starts them, and waits for the next
 /// reason to look at the queue again. Only this loop touches its state; workers report back
-/// through the wake stream.
+/// through `RunnerWakes`.
 struct ClaimLoop {
     enum Ending {
         /// No step is pending or running; the run ended in this state.
@@ -18,7 +18,7 @@ struct ClaimLoop {
     let runID: RunID
     let shutdown: ShutdownTrigger
     let events: AsyncStream<RunnerEvent>.Continuation?
-    let wake: AsyncStream<RunnerWake>.Continuation
+    let wakes: RunnerWakes
 
     private var running: [StepID: StepInfo] = [:]
     private var stopping = ShutdownLevel.none
@@ -28,19 +28,18 @@ struct ClaimLoop {
 
     init(
         runner: Runner, runID: RunID, shutdown: ShutdownTrigger, events: AsyncStream<RunnerEvent>.Continuation?,
-        wake: AsyncStream<RunnerWake>.Continuation
+        wakes: RunnerWakes
     ) {
         self.runner = runner
         self.runID = runID
         self.shutdown = shutdown
         self.events = events
-        self.wake = wake
+        self.wakes = wakes
     }
 
-    mutating func run(_ wakes: AsyncStream<RunnerWake>, group: inout DiscardingTaskGroup) async -> Ending {
+    mutating func run(group: inout DiscardingTaskGroup) async -> Ending {
         stopping = shutdown.level
         startLeaseRenewal(&group)
-        var iterator = wakes.makeAsyncIterator()
         while true {
             if stopping == .none && storeFailure == nil {
                 do {
@@ -52,9 +51,7 @@ struct ClaimLoop {
             if stopping != .none || storeFailure != nil, running.isEmpty {
                 return storeFailure.map { .storeFailed($0) } ?? .stopped
             }
-            // Nil only when this task is cancelled: the group's children are cancelled with it.
-            guard let wakeUp = await iterator.next() else { return .stopped }
-            handle(wakeUp, &group)
+            handle(await wakes.next(), &group)
         }
     }
 
@@ -85,10 +82,10 @@ struct ClaimLoop {
         events?.yield(.stepStarted(info))
         let runner = runner
         let shutdown = shutdown
-        let wake = wake
+        let wakes = wakes
         group.addTask {
-            let result = await runner.attempt(step, shutdown: shutdown, wake: wake)
-            wake.yield(.finished(info, result))
+            let result = await runner.attempt(step, shutdown: shutdown, wakes: wakes)
+            wakes.yield(.finished(info, result))
         }
     }
 
@@ -97,11 +94,11 @@ struct ClaimLoop {
         if let armed = armedDeadline, armed <= deadline { return }
         armedDeadline = deadline
         let clock = runner.clock
-        let wake = wake
+        let wakes = wakes
         group.addTask {
             do {
                 try await clock.sleep(until: deadline)
-                wake.yield(.timer(deadline))
+                wakes.yield(.timer(deadline))
             } catch {
                 // Cancelled: the loop is over.
             }
@@ -152,11 +149,11 @@ struct ClaimLoop {
                     "shutting down: no new steps; \(running.count) running steps get "
                         + "\(runner.configuration.gracePeriod) to finish", ["run.id": "\(runID)"])
                 let grace = runner.configuration.gracePeriod
-                let wake = wake
+                let wakes = wakes
                 group.addTask {
                     do {
                         try await Task.sleep(for: grace)
-                        wake.yield(.graceExpired)
+                        wakes.yield(.graceExpired)
                     } catch {
                         // Cancelled: everything finished in time.
                     }

@@ -18,7 +18,7 @@ enum StepAttemptResult: Sendable {
 extension Runner {
     /// Runs one attempt and records its result in the store.
     func attempt(
-        _ step: ClaimedStep, shutdown: ShutdownTrigger, wake: AsyncStream<RunnerWake>.Continuation
+        _ step: ClaimedStep, shutdown: ShutdownTrigger, wakes: RunnerWakes
     ) async -> StepAttemptResult {
         let stepLogger = logger.with("run.id", "\(step.runID)").with("step.id", "\(step.id)")
             .with("step.kind", step.kind.rawValue).with("step.job", step.jobID).with("step.attempt", "\(step.attempts)")
@@ -28,7 +28,7 @@ extension Runner {
             logger: stepLogger, clock: clock, runID: runID, shutdown: shutdown, counters: counters,
             insert: { steps in
                 let ids = try await store.insertSteps(steps, into: runID)
-                wake.yield(.stepsInserted)
+                wakes.yield(.stepsInserted)
                 return ids
             })
         let execution: StepExecution

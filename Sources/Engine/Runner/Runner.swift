@@ -54,14 +54,20 @@ public struct Runner: Sendable {
     ) async throws -> RunSummary {
         defer { events?.finish() }
         let started = ContinuousClock.now
-        let (wakes, wake) = AsyncStream.makeStream(of: RunnerWake.self)
-        let observer = shutdown.addObserver { wake.yield(.shutdown($0)) }
+        let wakes = RunnerWakes()
+        let observer = shutdown.addObserver { wakes.yield(.shutdown($0)) }
         defer { shutdown.removeObserver(observer) }
-        var loop = ClaimLoop(runner: self, runID: runID, shutdown: shutdown, events: events, wake: wake)
-        let ending = await withDiscardingTaskGroup(returning: ClaimLoop.Ending.self) { group in
-            let ending = await loop.run(wakes, group: &group)
-            group.cancelAll()  // the lease renewer and any armed timer
-            return ending
+        var loop = ClaimLoop(runner: self, runID: runID, shutdown: shutdown, events: events, wakes: wakes)
+        // Cancelling this task is an immediate shutdown: running steps are cancelled, and the loop
+        // still hears how each ended, releases what is left and marks the run interrupted.
+        let ending = await withTaskCancellationHandler {
+            await withDiscardingTaskGroup(returning: ClaimLoop.Ending.self) { group in
+                let ending = await loop.run(group: &group)
+                group.cancelAll()  // the lease renewer and any armed timer
+                return ending
+            }
+        } onCancel: {
+            wakes.yield(.shutdown(.immediate))
         }
         let outcome: RunOutcome
         switch ending {
@@ -113,13 +119,4 @@ public struct Runner: Sendable {
                     outcome: step.state == .dead ? .dead : .failed, attempts: step.attempts, error: step.lastError)
             })
     }
-}
-
-/// Why the claim loop should look at the queue again.
-enum RunnerWake: Sendable {
-    case finished(StepInfo, StepAttemptResult)
-    case timer(Date)
-    case stepsInserted
-    case shutdown(ShutdownLevel)
-    case graceExpired
 }
