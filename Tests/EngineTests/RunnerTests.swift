@@ -28,7 +28,9 @@ import Testing
         let audit = try await fixture.audit()
         #expect(audit.count == 40)
         #expect(Set(audit.compactMap(\.stepID)).count == 40)
-        #expect(audit.allSatisfy { $0.outcome == .succeeded && $0.attempts == 1 && $0.digest?.hasPrefix("sha256:") == true })
+        #expect(
+            audit.allSatisfy { $0.outcome == .succeeded && $0.attempts == 1 && $0.digest?.hasPrefix("sha256:") == true }
+        )
         #expect(try await fixture.store.run(fixture.run)?.state == .finished)
     }
 

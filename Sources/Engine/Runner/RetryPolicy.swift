@@ -64,6 +64,8 @@ public struct RetryPolicy: Sendable, Equatable {
     ///   - retryAfter: What the server asked for, if anything.
     ///   - unitRandom: A random number in 0...1 that places the delay within its band; values
     ///     outside are clamped. Passing it in keeps this function pure and testable.
+    /// - Returns: The delay, in whole milliseconds: never more than `maxDelay` unless `retryAfter`
+    ///   asks for more, and then never more than `retryAfterLimit`.
     public func delay(afterAttempt attempt: Int, retryAfter: Duration? = nil, unitRandom: Double) -> Duration {
         let top = bandTop(afterAttempt: attempt)
         let fraction = unitRandom.isNaN ? 1 : min(max(unitRandom, 0), 1)
