@@ -1,0 +1,488 @@
+"""The seven workloads of issue 7. Each builds its images, seeds the source registry once,
+snapshots it, and then times every client from the same starting state: registry storage reset
+(stopped, replaced, started) and skopeo's blob-info cache removed before each timed run."""
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+
+import minimal_client as limit
+from images import KiB, LayoutWriter, MiB
+from registries import layer_bytes_moved, wipe_skopeo_cache
+from tools import ToolFailed, minimal_client_argv
+
+LABEL_KEY = "org.example.bench.owner"
+LABEL_VALUE = "team-bench"
+
+
+@dataclass
+class Sizes:
+    migration_repositories: int
+    migration_tags: int
+    migration_base: int
+    migration_layers: list
+    relabel_repositories: int
+    relabel_tags: int
+    relabel_base: int
+    relabel_layer: int
+    cleanup_deleted: int
+    cleanup_kept: int
+    single_layers: int
+    single_layer: int
+    memory_layer: int
+    queue_steps: int
+
+
+FULL = Sizes(
+    migration_repositories=20, migration_tags=3, migration_base=16 * MiB,
+    migration_layers=[2 * MiB, 3 * MiB, 6 * MiB + 400 * KiB],
+    relabel_repositories=10, relabel_tags=20, relabel_base=4 * MiB, relabel_layer=1 * MiB,
+    cleanup_deleted=1000, cleanup_kept=10,
+    single_layers=4, single_layer=64 * MiB,
+    memory_layer=1024 * MiB,
+    queue_steps=10_000,
+)
+
+SMALL = Sizes(
+    migration_repositories=3, migration_tags=2, migration_base=1 * MiB,
+    migration_layers=[64 * KiB, 128 * KiB, 256 * KiB],
+    relabel_repositories=2, relabel_tags=5, relabel_base=256 * KiB, relabel_layer=64 * KiB,
+    cleanup_deleted=40, cleanup_kept=2,
+    single_layers=4, single_layer=2 * MiB,
+    memory_layer=64 * MiB,
+    queue_steps=1_000,
+)
+
+
+@dataclass
+class Row:
+    """One line of the table. A cell is a number (seconds, or MiB when `unit` says so) or the
+    reason there is no number ("not run: …", "failed: …")."""
+
+    workload: str
+    ocibatch: object = "not run"
+    skopeo: object = "not run"
+    limit: object = "not run"
+    notes: list = field(default_factory=list)
+    unit: str = "s"
+    ratios: bool = True
+
+
+class Bench:
+    """What every workload needs: sizes, registries A and B, the clients, a work directory."""
+
+    def __init__(self, sizes, work, registry_a, registry_b, ocibatch, skopeo, commands, progress):
+        self.sizes = sizes
+        self.work = work
+        self.a = registry_a
+        self.b = registry_b
+        self.ocibatch = ocibatch
+        self.skopeo = skopeo
+        self.commands = commands
+        self.progress = progress
+        self.client_a = limit.Client(registry_a.host)
+        self.client_b = limit.Client(registry_b.host)
+
+    def path(self, name):
+        return os.path.join(self.work, name)
+
+    def fresh(self, a_snapshot=None, keep=False):
+        """Every timed run starts here: both registries reset (A from `a_snapshot`), or only
+        restarted when `keep` (a re-run needs what the previous run left), and no skopeo cache."""
+        if keep:
+            self.a.restart()
+            self.b.restart()
+        else:
+            self.a.reset(a_snapshot)
+            self.b.reset()
+        # Connections to the old processes are gone.
+        self.client_a = limit.Client(self.a.host)
+        self.client_b = limit.Client(self.b.host)
+        wipe_skopeo_cache()
+
+    def measure(self, label, action, check=None):
+        """Times `action`; returns seconds, or "failed: …" when it or the `check` after it fails."""
+        self.progress(f"{label} …")
+        started = time.monotonic()
+        try:
+            action()
+            elapsed = time.monotonic() - started
+            problem = check() if check else None
+        except (ToolFailed, limit.RegistryError, OSError) as error:
+            self.progress(f"{label}: failed: {error}")
+            return f"failed: {_short(error)}"
+        if problem:
+            self.progress(f"{label}: wrong result: {problem}")
+            return f"failed: {problem}"
+        self.progress(f"{label}: {elapsed:.2f} s")
+        return elapsed
+
+    def seed(self, layout, snapshot_name):
+        """Pushes `layout` into an empty A with the LIMIT client and snapshots A's storage."""
+        self.fresh()
+        limit.push_layout(self.client_a, layout)
+        snapshot = self.path(snapshot_name)
+        self.a.snapshot(snapshot)
+        return snapshot
+
+    def write_plan(self, name, jobs, workers=8):
+        plan = {
+            "version": 1,
+            "name": name,
+            "defaults": {"workers": workers, "insecureRegistries": [self.a.host, self.b.host]},
+            "jobs": jobs,
+        }
+        path = self.path(f"{name}.json")
+        with open(path, "w") as file:
+            json.dump(plan, file, indent=2)
+        return path
+
+
+def _short(error, limit_chars=160):
+    text = " ".join(str(error).split())
+    return text if len(text) <= limit_chars else text[: limit_chars - 1] + "…"
+
+
+def _mib(count):
+    return f"{count / MiB:.1f} MiB" if count else "0 B"
+
+
+# 1 and 2 ----------------------------------------------------------------------------------------
+
+
+def migration(bench):
+    sizes = bench.sizes
+    writer = LayoutWriter(bench.path("migration-layout"))
+    for repository in range(sizes.migration_repositories):
+        for tag in range(sizes.migration_tags):
+            layers = [("migration-base", sizes.migration_base)]
+            layers += [(f"migration-{repository}-{tag}-{n}", size) for n, size in enumerate(sizes.migration_layers)]
+            writer.image(f"bench/repo{repository:02d}", f"v{tag + 1}", layers, labels={"tag": f"v{tag + 1}"})
+    layout = writer.finish()
+    bench.progress(f"migration: {len(layout.images)} images, {_mib(layout.unique_layer_bytes())} of unique layers")
+    snapshot = bench.seed(layout, "migration-a-snapshot")
+    images = [(image.repository, image.tag) for image in layout.images]
+    repositories = layout.repositories()
+    a, b = bench.a.host, bench.b.host
+
+    def migrated():
+        missing = limit.verify_migrated(limit.Client(a), limit.Client(b), images)
+        return f"{missing} of {len(images)} images missing or different at B" if missing else None
+
+    def twice(label, action):
+        bench.fresh(snapshot)
+        first = bench.measure(f"migration, {label}", action, migrated)
+        if isinstance(first, str):
+            return first, "not run: the migration failed"
+        bench.fresh(keep=True)
+        return first, bench.measure(f"re-run, {label}", action, migrated)
+
+    migrate_row = Row("1. migration A→B: " + _images_text(sizes.migration_repositories, sizes.migration_tags)
+                      + f", {_mib(layout.unique_layer_bytes())} unique")
+    rerun_row = Row("2. re-run of the finished migration (nothing to copy)")
+
+    if bench.ocibatch.has_run:
+        jobs = [{"id": f"repo{n:02d}", "copy": {"from": f"{a}/{repository}", "to": f"{b}/{repository}"}}
+                for n, repository in enumerate(repositories)]
+        plan = bench.write_plan("bench-migration", jobs)
+        ocibatch_action = lambda: bench.ocibatch.run_plan(plan)  # noqa: E731
+        how = "ocibatch: `ocibatch run` of one copy job per repository, 8 workers"
+    else:
+        insecure = bench.ocibatch.insecure(a, b)
+        ocibatch_action = lambda: [  # noqa: E731
+            bench.ocibatch.copy(f"docker://{a}/{r}:{t}", f"docker://{b}/{r}:{t}", *insecure) for r, t in images
+        ]
+        how = "ocibatch: STOPGAP, a sequential loop of `ocibatch copy` per image (no `ocibatch run` on main yet)"
+    migrate_row.ocibatch, rerun_row.ocibatch = twice("ocibatch", ocibatch_action)
+    migrate_row.notes.append(how)
+
+    def sync():
+        for repository in repositories:
+            prefix = repository.rsplit("/", 1)[0]
+            bench.skopeo.sync(f"{a}/{repository}", f"{b}/{prefix}")
+
+    migrate_row.skopeo, rerun_row.skopeo = twice("skopeo sync", sync)
+
+    def copy_loop():
+        for repository, tag in images:
+            bench.skopeo.copy(f"docker://{a}/{repository}:{tag}", f"docker://{b}/{repository}:{tag}")
+
+    loop, loop_rerun = twice("skopeo copy loop", copy_loop)
+    migrate_row.notes.append(f"skopeo: `sync` per repository; `copy` loop {_cell(loop)}")
+    rerun_row.notes.append(f"skopeo: `sync` per repository; `copy` loop {_cell(loop_rerun)}")
+
+    bench.fresh(snapshot)
+    limit_first = bench.measure(
+        "migration, limit", lambda: limit.migrate(bench.client_a, bench.client_b, repositories), migrated)
+    bench.fresh(keep=True)
+    limit_rerun = bench.measure(
+        "re-run, limit",
+        lambda: _expect_zero(limit.verify_migrated(bench.client_a, bench.client_b, images), "differing images"))
+    migrate_row.limit, rerun_row.limit = limit_first, limit_rerun
+    migrate_row.notes.append("limit: blobs streamed GET A → PUT B once each, then mounts and manifests, 8 at a time")
+    rerun_row.notes.append("limit: HEAD every manifest at A and B, 8 at a time")
+    return [migrate_row, rerun_row]
+
+
+def _expect_zero(count, what):
+    if count:
+        raise limit.RegistryError(f"{count} {what}")
+
+
+def _images_text(repositories, tags):
+    return f"{repositories} repos × {tags} tags"
+
+
+def _cell(value):
+    return f"{value:.2f} s" if isinstance(value, float) else str(value)
+
+
+# 3 ----------------------------------------------------------------------------------------------
+
+
+def relabel(bench):
+    sizes = bench.sizes
+    writer = LayoutWriter(bench.path("relabel-layout"))
+    for repository in range(sizes.relabel_repositories):
+        for tag in range(sizes.relabel_tags):
+            layers = [("relabel-base", sizes.relabel_base), (f"relabel-{repository}-{tag}", sizes.relabel_layer)]
+            writer.image(f"relabel/repo{repository}", f"t{tag:02d}", layers, labels={"build": f"{repository}-{tag}"})
+    layout = writer.finish()
+    images = [(image.repository, image.tag) for image in layout.images]
+    count = len(images)
+    snapshot = bench.seed(layout, "relabel-a-snapshot")
+    a = bench.a.host
+    row = Row(f"3. relabel in place: {count} images over {sizes.relabel_repositories} repos")
+
+    def labelled():
+        client = limit.Client(a)
+        wrong = 0
+        for repository, tag in images:
+            _, data = client.get_manifest(repository, tag)
+            digest = json.loads(data)["config"]["digest"]
+            _, config = client.call("GET", f"/v2/{repository}/blobs/{digest}")
+            if json.loads(config).get("config", {}).get("Labels", {}).get(LABEL_KEY) != LABEL_VALUE:
+                wrong += 1
+        return f"{wrong} of {count} images lack the label" if wrong else None
+
+    def counted(label, action):
+        bench.fresh(snapshot)
+        mark = bench.a.log_mark()
+        seconds = bench.measure(f"relabel, {label}", action)
+        requests = bench.a.requests_since(mark)
+        problem = None if isinstance(seconds, str) else labelled()
+        if problem:
+            return f"failed: {problem}", ""
+        return seconds, (f"{label}: {len(requests) / count:.1f} requests/image, "
+                         f"{_mib(layer_bytes_moved(requests, layout.layer_sizes))} of layers moved")
+
+    if bench.ocibatch.has_run:
+        plan = bench.write_plan("bench-relabel", [{
+            "id": "relabel",
+            "relabel": {"repositories": [f"{a}/{r}" for r in layout.repositories()], "labels": {LABEL_KEY: LABEL_VALUE}},
+        }])
+        action = lambda: bench.ocibatch.run_plan(plan)  # noqa: E731
+        how = "ocibatch: `ocibatch run` of one relabel job"
+    else:
+        insecure = bench.ocibatch.insecure(a)
+        action = lambda: [  # noqa: E731
+            bench.ocibatch.copy(f"docker://{a}/{r}:{t}", f"docker://{a}/{r}:{t}", "--label",
+                                f"{LABEL_KEY}={LABEL_VALUE}", *insecure) for r, t in images
+        ]
+        how = "ocibatch: STOPGAP, a sequential loop of in-place `ocibatch copy --label` (no `ocibatch run` yet)"
+    row.ocibatch, ocibatch_counts = counted("ocibatch", action)
+
+    work_layout = bench.path("relabel-skopeo-layout")
+
+    def skopeo_way():
+        for repository, tag in images:
+            name = f"{repository.rsplit('/', 1)[1]}-{tag}"
+            bench.skopeo.copy(f"docker://{a}/{repository}:{tag}", f"oci:{work_layout}:{name}")
+            _edit_layout_label(work_layout, name)
+            bench.skopeo.copy(f"oci:{work_layout}:{name}", f"docker://{a}/{repository}:{tag}")
+
+    row.skopeo, skopeo_counts = counted("skopeo", skopeo_way)
+    row.limit, limit_counts = counted(
+        "limit", lambda: limit.relabel(bench.client_a, images, LABEL_KEY, LABEL_VALUE))
+    row.notes += [how, "skopeo: copy out to a layout, edit config and manifest, copy back, per image"]
+    row.notes += [text for text in (ocibatch_counts, skopeo_counts, limit_counts) if text]
+    return [row]
+
+
+def _edit_layout_label(path, name):
+    """The "edit" of the skopeo way: a new config with the label, a new manifest, index.json."""
+    import hashlib
+
+    index_path = os.path.join(path, "index.json")
+    with open(index_path) as file:
+        index = json.load(file)
+    entry = next(e for e in index["manifests"]
+                 if e.get("annotations", {}).get("org.opencontainers.image.ref.name") == name)
+
+    def blob(digest):
+        return os.path.join(path, "blobs", "sha256", digest.split(":", 1)[1])
+
+    def write(data):
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        with open(blob(digest), "wb") as file:
+            file.write(data)
+        return digest
+
+    with open(blob(entry["digest"]), "rb") as file:
+        manifest = json.load(file)
+    with open(blob(manifest["config"]["digest"]), "rb") as file:
+        config = json.load(file)
+    config.setdefault("config", {}).setdefault("Labels", {})[LABEL_KEY] = LABEL_VALUE
+    config_data = json.dumps(config).encode()
+    manifest["config"].update(digest=write(config_data), size=len(config_data))
+    manifest_data = json.dumps(manifest).encode()
+    entry.update(digest=write(manifest_data), size=len(manifest_data))
+    with open(index_path, "w") as file:
+        json.dump(index, file)
+
+
+# 4 ----------------------------------------------------------------------------------------------
+
+
+def cleanup(bench):
+    sizes = bench.sizes
+    repository = "cleanup/app"
+    writer = LayoutWriter(bench.path("cleanup-layout"))
+    tags = [f"pr-{n:04d}" for n in range(sizes.cleanup_deleted)] + [f"1.0.{n}" for n in range(sizes.cleanup_kept)]
+    for n, tag in enumerate(tags):
+        writer.image(repository, tag, [("cleanup-base", 4 * KiB)], labels={"build": str(n)})
+    layout = writer.finish()
+    snapshot = bench.seed(layout, "cleanup-a-snapshot")
+    a = bench.a.host
+    pattern = "^pr-[0-9]+$"
+    kept = sorted(tag for tag in tags if not re.search(pattern, tag))
+    row = Row(f"4. cleanup: delete {sizes.cleanup_deleted} of {len(tags)} tags of one repo by policy")
+
+    def only_kept_left():
+        left = sorted(limit.Client(a).tags(repository))
+        return None if left == kept else f"{len(left)} tags left, expected {len(kept)}"
+
+    def timed(label, action):
+        bench.fresh(snapshot)
+        return bench.measure(f"cleanup, {label}", action, only_kept_left)
+
+    if bench.ocibatch.has_run:
+        plan = bench.write_plan("bench-cleanup", [{
+            "id": "cleanup",
+            "cleanup": {"repositories": [f"{a}/{repository}"], "delete": {"match": pattern}},
+        }])
+        row.ocibatch = timed("ocibatch", lambda: bench.ocibatch.run_plan(plan))
+        row.notes.append("ocibatch: `ocibatch run` of one cleanup job (delete match ^pr-)")
+    else:
+        def delete_listed():
+            chosen = [t for t in limit.Client(a).tags(repository) if re.search(pattern, t)]
+            bench.ocibatch.delete([f"docker://{a}/{repository}:{t}" for t in chosen], *bench.ocibatch.insecure(a))
+
+        row.ocibatch = timed("ocibatch", delete_listed)
+        row.notes.append("ocibatch: STOPGAP, the harness lists and filters tags, one `ocibatch delete` of them all "
+                         "(sequential; no `ocibatch run` yet)")
+
+    def skopeo_loop():
+        for tag in bench.skopeo.list_tags(f"{a}/{repository}"):
+            if re.search(pattern, tag):
+                bench.skopeo.delete(f"{a}/{repository}:{tag}")
+
+    row.skopeo = timed("skopeo", skopeo_loop)
+    row.limit = timed("limit", lambda: limit.delete_tags(bench.client_a, repository,
+                                                         lambda tag: re.search(pattern, tag)))
+    row.notes += ["skopeo: `list-tags`, then a `skopeo delete` loop",
+                  "limit: GET tags/list, then HEAD + DELETE by digest per tag, 8 at a time"]
+    return [row]
+
+
+# 5 ----------------------------------------------------------------------------------------------
+
+
+def single_image(bench):
+    sizes = bench.sizes
+    writer = LayoutWriter(bench.path("single-layout"))
+    layers = [(f"single-{n}", sizes.single_layer) for n in range(sizes.single_layers)]
+    writer.image("single/img", "v1", layers)
+    layout = writer.finish(ref_name=lambda image: image.tag)
+    digest = layout.images[0].manifest.digest
+    a = bench.a.host
+    row = Row(f"5. layout → registry: 1 image, {sizes.single_layers} × {_mib(sizes.single_layer)}")
+
+    def pushed():
+        found = limit.Client(a).head_manifest("single/img", "v1")
+        return None if found == digest else f"manifest at A is {found}, expected {digest}"
+
+    def timed(label, action):
+        bench.fresh()
+        return bench.measure(f"single image, {label}", action, pushed)
+
+    row.ocibatch = timed("ocibatch", lambda: bench.ocibatch.copy(
+        f"oci:{layout.path}:v1", f"docker://{a}/single/img:v1", *bench.ocibatch.insecure(a)))
+    row.skopeo = timed("skopeo", lambda: bench.skopeo.copy(f"oci:{layout.path}:v1", f"docker://{a}/single/img:v1"))
+    row.limit = timed("limit", lambda: limit.push_layout(bench.client_a, layout))
+    row.notes.append("limit: POST + PUT per blob from the file, all blobs at once, then the manifest")
+    return [row]
+
+
+# 6 ----------------------------------------------------------------------------------------------
+
+
+def queue(bench):
+    steps = bench.sizes.queue_steps
+    row = Row(f"6. queue: {steps:,} no-op steps", skopeo="—", limit="—", ratios=False)
+    if not bench.ocibatch.has_bench_queue:
+        row.ocibatch = "pending: needs bench-queue command"
+        return [row]
+    bench.progress("queue, ocibatch …")
+    try:
+        output = bench.ocibatch.bench_queue(steps)
+    except ToolFailed as error:
+        row.ocibatch = f"failed: {_short(error)}"
+        return [row]
+    rate = re.search(r"([0-9][0-9,.]*)\s*steps/s", output)
+    row.ocibatch = f"{rate[1]} steps/s" if rate else "failed: no steps/s in bench-queue output"
+    row.notes.append("goal ≥ 5,000 steps/s; " + " ".join(output.split())[:200])
+    return [row]
+
+
+# 7 ----------------------------------------------------------------------------------------------
+
+
+def memory(bench):
+    sizes = bench.sizes
+    writer = LayoutWriter(bench.path("memory-layout"))
+    writer.image("memory/img", "v1", [("memory-layer", sizes.memory_layer)])
+    layout = writer.finish(ref_name=lambda image: image.tag)
+    a = bench.a.host
+    row = Row(f"7. memory: peak RSS pushing one {_mib(sizes.memory_layer)} layer", unit="MiB", ratios=False)
+    times = []
+
+    def peak(label, argv):
+        bench.fresh()
+        holder = {}
+        seconds = bench.measure(f"memory, {label}", lambda: holder.update(rss=bench.commands.peak_rss(argv)))
+        if isinstance(seconds, str):
+            return seconds
+        times.append(f"{label} {seconds:.1f} s")
+        return holder["rss"] / MiB
+
+    row.ocibatch = peak("ocibatch", [bench.ocibatch.binary, "copy", f"oci:{layout.path}:v1",
+                                     f"docker://{a}/memory/img:v1", *bench.ocibatch.insecure(a)])
+    row.skopeo = peak("skopeo", ["skopeo", "copy", "--quiet", "--dest-tls-verify=false", f"oci:{layout.path}:v1",
+                                 f"docker://{a}/memory/img:v1"])
+    row.limit = peak("limit", minimal_client_argv(layout.path, "v1", a, "memory/img", "v1"))
+    row.notes.append("goal: flat, < 100 MiB; `/usr/bin/time -v` maximum RSS; limit = the Python client; "
+                     + ", ".join(times))
+    return [row]
+
+
+WORKLOADS = {
+    "migration": migration,
+    "relabel": relabel,
+    "cleanup": cleanup,
+    "single": single_image,
+    "queue": queue,
+    "memory": memory,
+}
