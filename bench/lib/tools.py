@@ -11,45 +11,50 @@ LIB = os.path.dirname(os.path.abspath(__file__))
 
 
 class ToolFailed(Exception):
-    pass
+    """A command exited non-zero; `output` is everything it printed."""
+
+    def __init__(self, argv, returncode, output):
+        name = " ".join([os.path.basename(argv[0])] + argv[1:2])
+        super().__init__(f"{name} exited {returncode}: {output.strip()[-600:]}")
+        self.output = output
 
 
 class Commands:
-    """Runs commands with their output appended to one log file; a failure names the command
-    and shows the end of its output."""
+    """Runs commands with their output appended to one log file (a failure carries the output)."""
 
     def __init__(self, log_path, environment=None):
         self.log_path = log_path
         self.environment = dict(os.environ, **(environment or {}))
 
-    def run(self, argv, input_text=None, capture=False):
+    def run(self, argv, capture=False):
+        """Runs `argv`; returns its output when `capture`, else "" (the output is only logged)."""
         with open(self.log_path, "a") as log:
             log.write("$ " + " ".join(argv) + "\n")
             log.flush()
+            start = log.tell()
             result = subprocess.run(
-                argv, input=input_text, text=True, env=self.environment,
+                argv, text=True, env=self.environment, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE if capture else log, stderr=subprocess.STDOUT if capture else log,
             )
             if capture:
                 log.write(result.stdout)
+        output = result.stdout if capture else _read_from(self.log_path, start)
         if result.returncode != 0:
-            tail = result.stdout[-600:] if capture else _tail(self.log_path)
-            raise ToolFailed(f"{os.path.basename(argv[0])} {argv[1] if len(argv) > 1 else ''} "
-                             f"exited {result.returncode}: {tail.strip()}")
-        return result.stdout if capture else ""
+            raise ToolFailed(argv, result.returncode, output)
+        return output if capture else ""
 
     def peak_rss(self, argv):
         """Runs `argv` under /usr/bin/time -v and returns its peak resident set size in bytes."""
         output = self.run(["/usr/bin/time", "-v"] + argv, capture=True)
         match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", output)
         if not match:
-            raise ToolFailed("/usr/bin/time -v printed no maximum resident set size")
+            raise ToolFailed(argv, 0, "/usr/bin/time -v printed no maximum resident set size")
         return int(match[1]) * 1024
 
 
-def _tail(path, size=600):
+def _read_from(path, offset):
     with open(path, "rb") as file:
-        file.seek(max(0, os.path.getsize(path) - size))
+        file.seek(offset)
         return file.read().decode(errors="replace")
 
 

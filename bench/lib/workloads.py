@@ -14,6 +14,8 @@ from registries import layer_bytes_moved, wipe_skopeo_cache
 from tools import ToolFailed, minimal_client_argv
 
 LABEL_KEY = "org.example.bench.owner"
+# What `ocibatch run` says when a plan uses a job kind this build cannot run yet.
+UNSUPPORTED = "not supported yet"
 LABEL_VALUE = "team-bench"
 
 
@@ -110,7 +112,13 @@ class Bench:
             action()
             elapsed = time.monotonic() - started
             problem = check() if check else None
-        except (ToolFailed, limit.RegistryError, OSError) as error:
+        except ToolFailed as error:
+            if UNSUPPORTED in error.output:
+                self.progress(f"{label}: this ocibatch does not support it yet")
+                return UNSUPPORTED
+            self.progress(f"{label}: failed: {error}")
+            return f"failed: {_short(error)}"
+        except (limit.RegistryError, OSError) as error:
             self.progress(f"{label}: failed: {error}")
             return f"failed: {_short(error)}"
         if problem:
@@ -138,6 +146,20 @@ class Bench:
         with open(path, "w") as file:
             json.dump(plan, file, indent=2)
         return path
+
+
+def first_supported(candidates, timed):
+    """Times the first of `candidates` [(how, action)] that this ocibatch supports: `timed(action)`
+    returns a result (or a tuple starting with one); UNSUPPORTED moves on to the next candidate.
+    Returns (outcome, how it was done)."""
+    skipped = []
+    for how, action in candidates:
+        outcome = timed(action)
+        result = outcome[0] if isinstance(outcome, tuple) else outcome
+        if result != UNSUPPORTED:
+            return outcome, "; ".join([how] + skipped)
+        skipped.append(f"(`ocibatch run` said {UNSUPPORTED!r})")
+    return outcome, "ocibatch: " + UNSUPPORTED
 
 
 def _short(error, limit_chars=160):
@@ -183,19 +205,19 @@ def migration(bench):
                       + f", {_mib(layout.unique_layer_bytes())} unique")
     rerun_row = Row("2. re-run of the finished migration (nothing to copy)")
 
+    candidates = []
     if bench.ocibatch.has_run:
         jobs = [{"id": f"repo{n:02d}", "copy": {"from": f"{a}/{repository}", "to": f"{b}/{repository}"}}
                 for n, repository in enumerate(repositories)]
         plan = bench.write_plan("bench-migration", jobs)
-        ocibatch_action = lambda: bench.ocibatch.run_plan(plan)  # noqa: E731
-        how = "ocibatch: `ocibatch run` of one copy job per repository, 8 workers"
-    else:
-        insecure = bench.ocibatch.insecure(a, b)
-        ocibatch_action = lambda: [  # noqa: E731
-            bench.ocibatch.copy(f"docker://{a}/{r}:{t}", f"docker://{b}/{r}:{t}", *insecure) for r, t in images
-        ]
-        how = "ocibatch: STOPGAP, a sequential loop of `ocibatch copy` per image (no `ocibatch run` on main yet)"
-    migrate_row.ocibatch, rerun_row.ocibatch = twice("ocibatch", ocibatch_action)
+        candidates.append(("ocibatch: `ocibatch run` of one copy job per repository, 8 workers, fresh database "
+                           "each time", lambda: bench.ocibatch.run_plan(plan)))
+    insecure = bench.ocibatch.insecure(a, b)
+    candidates.append(("ocibatch: STOPGAP, a sequential loop of `ocibatch copy` per image",
+                       lambda: [bench.ocibatch.copy(f"docker://{a}/{r}:{t}", f"docker://{b}/{r}:{t}", *insecure)
+                                for r, t in images]))
+    (migrate_row.ocibatch, rerun_row.ocibatch), how = first_supported(
+        candidates, lambda action: twice("ocibatch", action))
     migrate_row.notes.append(how)
 
     def sync():
@@ -275,24 +297,26 @@ def relabel(bench):
         problem = None if isinstance(seconds, str) else labelled()
         if problem:
             return f"failed: {problem}", ""
-        return seconds, (f"{label}: {len(requests) / count:.1f} requests/image, "
+        methods = {}
+        for method, *_ in requests:
+            methods[method] = methods.get(method, 0) + 1
+        breakdown = ", ".join(f"{method} {n / count:.1f}" for method, n in sorted(methods.items()))
+        return seconds, (f"{label}: {len(requests) / count:.1f} requests/image ({breakdown}), "
                          f"{_mib(layer_bytes_moved(requests, layout.layer_sizes))} of layers moved")
 
+    candidates = []
     if bench.ocibatch.has_run:
         plan = bench.write_plan("bench-relabel", [{
             "id": "relabel",
             "relabel": {"repositories": [f"{a}/{r}" for r in layout.repositories()], "labels": {LABEL_KEY: LABEL_VALUE}},
         }])
-        action = lambda: bench.ocibatch.run_plan(plan)  # noqa: E731
-        how = "ocibatch: `ocibatch run` of one relabel job"
-    else:
-        insecure = bench.ocibatch.insecure(a)
-        action = lambda: [  # noqa: E731
-            bench.ocibatch.copy(f"docker://{a}/{r}:{t}", f"docker://{a}/{r}:{t}", "--label",
-                                f"{LABEL_KEY}={LABEL_VALUE}", *insecure) for r, t in images
-        ]
-        how = "ocibatch: STOPGAP, a sequential loop of in-place `ocibatch copy --label` (no `ocibatch run` yet)"
-    row.ocibatch, ocibatch_counts = counted("ocibatch", action)
+        candidates.append(("ocibatch: `ocibatch run` of one relabel job, 8 workers",
+                           lambda: bench.ocibatch.run_plan(plan)))
+    insecure = bench.ocibatch.insecure(a)
+    candidates.append(("ocibatch: STOPGAP, a sequential loop of in-place `ocibatch copy --label`",
+                       lambda: [bench.ocibatch.copy(f"docker://{a}/{r}:{t}", f"docker://{a}/{r}:{t}", "--label",
+                                                    f"{LABEL_KEY}={LABEL_VALUE}", *insecure) for r, t in images]))
+    (row.ocibatch, ocibatch_counts), how = first_supported(candidates, lambda action: counted("ocibatch", action))
 
     work_layout = bench.path("relabel-skopeo-layout")
 
@@ -368,21 +392,23 @@ def cleanup(bench):
         bench.fresh(snapshot)
         return bench.measure(f"cleanup, {label}", action, only_kept_left)
 
+    candidates = []
     if bench.ocibatch.has_run:
         plan = bench.write_plan("bench-cleanup", [{
             "id": "cleanup",
             "cleanup": {"repositories": [f"{a}/{repository}"], "delete": {"match": pattern}},
         }])
-        row.ocibatch = timed("ocibatch", lambda: bench.ocibatch.run_plan(plan))
-        row.notes.append("ocibatch: `ocibatch run` of one cleanup job (delete match ^pr-)")
-    else:
-        def delete_listed():
-            chosen = [t for t in limit.Client(a).tags(repository) if re.search(pattern, t)]
-            bench.ocibatch.delete([f"docker://{a}/{repository}:{t}" for t in chosen], *bench.ocibatch.insecure(a))
+        candidates.append(("ocibatch: `ocibatch run` of one cleanup job (delete match ^pr-), 8 workers",
+                           lambda: bench.ocibatch.run_plan(plan)))
 
-        row.ocibatch = timed("ocibatch", delete_listed)
-        row.notes.append("ocibatch: STOPGAP, the harness lists and filters tags, one `ocibatch delete` of them all "
-                         "(sequential; no `ocibatch run` yet)")
+    def delete_listed():
+        chosen = [t for t in limit.Client(a).tags(repository) if re.search(pattern, t)]
+        bench.ocibatch.delete([f"docker://{a}/{repository}:{t}" for t in chosen], *bench.ocibatch.insecure(a))
+
+    candidates.append(("ocibatch: STOPGAP, the harness lists and filters the tags, then one sequential "
+                       "`ocibatch delete` of them all", delete_listed))
+    row.ocibatch, how = first_supported(candidates, lambda action: timed("ocibatch", action))
+    row.notes.append(how)
 
     def skopeo_loop():
         for tag in bench.skopeo.list_tags(f"{a}/{repository}"):
