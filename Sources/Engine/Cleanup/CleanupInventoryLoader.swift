@@ -22,10 +22,12 @@ public struct CleanupInventoryLoader: Sendable {
 
     /// Reads every tag of `source`, a repository that `repository` names in messages.
     ///
-    /// A tag that disappears between listing and reading is left out; a child manifest or config the
-    /// registry no longer has makes that date unknown. Other failures are thrown.
+    /// A repository the registry does not know has no tags; a tag that disappears between listing and
+    /// reading is left out; a child manifest or config the registry no longer has makes that date
+    /// unknown. Other failures are thrown.
     public func load(repository: String, from source: any ImageSource) async throws -> CleanupInventory {
-        let tags = try await source.listTags()
+        // A repository without tags is unknown to some registries (docker-registry answers 404).
+        let tags = try await Self.ifPresent { try await source.listTags() } ?? []
         let tagged = try await Self.boundedMap(tags, limit: concurrency) { tag in
             (tag: tag, manifest: try await Self.ifPresent { try await source.manifest(.tag(tag)) })
         }
@@ -37,13 +39,16 @@ public struct CleanupInventoryLoader: Sendable {
                 throw CleanupError(
                     "\(repository): indexes are nested more than \(ContentLimits.maxIndexDepth) deep")
             }
-            var wanted: [Digest] = []
+            var added: [ManifestNode] = []
             for manifest in pending where nodes[manifest.digest] == nil {
                 let node = try ManifestNode(manifest, repository: repository)
                 nodes[manifest.digest] = node
-                for child in node.childrenToRead where nodes[child] == nil && !wanted.contains(child) {
-                    wanted.append(child)
-                }
+                added.append(node)
+            }
+            // Children not read yet, each once (a child may also be tagged, or listed by two indexes).
+            var wanted: [Digest] = []
+            for child in added.flatMap(\.childrenToRead) where nodes[child] == nil && !wanted.contains(child) {
+                wanted.append(child)
             }
             pending = try await Self.boundedMap(wanted, limit: concurrency) { digest in
                 try await Self.ifPresent { try await source.manifest(.digest(digest)) }
