@@ -40,8 +40,8 @@ enum CleanupLargeRepository {
                 "multi-1", "multi-1-amd64", "multi-2", "multi-2-amd64",
             ])),
         .init(
-            name: "delete.match pr + keep.last 3", last: 3, deleteMatch: "^pr-",
-            deleted: CleanupLargeRepository.pullRequests(2...15)),
+            name: "delete.match pr + keep.last 3 keeps the 3 newest PR builds", last: 3, deleteMatch: "^pr-",
+            deleted: CleanupLargeRepository.pullRequests(4...15)),
         .init(
             name: "keep.last 10 counts images",
             last: 10,
@@ -61,7 +61,7 @@ enum CleanupLargeRepository {
             name: "keep.match + delete.match + keep.last", last: 1, keepMatch: #"^v1\.1\d?$"#, deleteMatch: "^v",
             deleted: CleanupLargeRepository.releases(2...9)),
         .init(
-            name: "multi-platform cleanup", last: 2, deleteMatch: "^multi-",
+            name: "multi-platform cleanup", last: 1, deleteMatch: "^multi-",
             deleted: CleanupLargeRepository.oldIndexes, notRemovable: ["multi-4-arm64"]),
         .init(
             name: "every rule", last: 3, keepMatch: "^stable$", keepTags: ["v1.1"], newerThan: "12d",

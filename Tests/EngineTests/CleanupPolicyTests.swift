@@ -28,11 +28,11 @@ import Testing
         .init(name: "keep.last 0 protects nothing", last: 0, olderThan: "150d", deleted: ["pr-3"]),
         // Combinations.
         .init(
-            name: "keep.last + delete.olderThan", last: 2, olderThan: "15d",
-            deleted: ["v2", "v3", "v4", "v5", "pr-2", "pr-3"]),
-        .init(
-            name: "keep.last reaching into candidates", last: 4, olderThan: "15d",
+            name: "keep.last counts among delete candidates", last: 2, olderThan: "15d",
             deleted: ["v4", "v5", "pr-2", "pr-3"]),
+        .init(
+            name: "keep.last larger among candidates", last: 4, olderThan: "15d",
+            deleted: ["pr-2", "pr-3"]),
         .init(name: "keep.match + delete.olderThan", keepMatch: "^v", olderThan: "45d", deleted: ["pr-2", "pr-3"]),
         .init(name: "keep.tags + delete.match", keepTags: ["pr-3"], deleteMatch: "^pr-", deleted: ["pr-1", "pr-2"]),
         .init(name: "keep.newerThan + delete.match", newerThan: "150d", deleteMatch: "^pr-", deleted: ["pr-3"]),
@@ -115,13 +115,9 @@ import Testing
         let tags = [
             CleanupFixture.image("skewed", -2), CleanupFixture.image("today", 0), CleanupFixture.image("old", 9),
         ]
-        let decision = try CleanupFixture.decide(
-            tags, keep: CleanupKeepRules(last: 1),
-            delete: CleanupDeleteRules(olderThan: try CleanupFixture.duration("1s")))
+        let decision = try CleanupFixture.decide(tags, keep: CleanupKeepRules(last: 1), delete: CleanupDeleteRules())
         #expect(decision.entries.map(\.tag) == ["skewed", "today", "old"])
-        #expect(
-            decision.entry(for: "skewed")?.rule
-                == .notOlderThan(try CleanupFixture.duration("1s"), createdUnknown: false))
-        #expect(decision.deletions.map(\.tag) == ["old"])
+        #expect(decision.entry(for: "skewed")?.rule == .keepLast(1))
+        #expect(decision.deletions.map(\.tag) == ["old", "today"])
     }
 }

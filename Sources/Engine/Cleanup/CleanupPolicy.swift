@@ -44,7 +44,7 @@ public struct CleanupPolicy: Sendable, Equatable {
     /// - Throws: `CleanupRefusal` when every tag would be deleted and `allowEmpty` is false.
     public func decide(_ inventory: CleanupInventory, now: Date) throws(CleanupRefusal) -> CleanupDecision {
         let ranked = CleanupOrder.newestFirst(inventory.tags)
-        let newestDigests = newestDigests(ranked)
+        let newestDigests = newestDigests(ranked.filter { isDeleteCandidate($0, now: now) })
         let firstPass = ranked.map { image in
             (image: image, rule: protectingRule(image, newestDigests: newestDigests, now: now))
         }
@@ -81,7 +81,18 @@ public struct CleanupPolicy: Sendable, Equatable {
         return decision
     }
 
-    /// The digests of the `keep.last` newest images, counting each digest once.
+    /// True when `image` passes every delete rule given (every image does when none is given).
+    private func isDeleteCandidate(_ image: CleanupTaggedImage, now: Date) -> Bool {
+        if let pattern = delete.match, !pattern.matches(image.tag) { return false }
+        if let olderThan = delete.olderThan {
+            guard let created = image.created, now.timeIntervalSince(created) > olderThan.seconds else { return false }
+        }
+        return true
+    }
+
+    /// The digests of the `keep.last` newest delete candidates, counting each digest once: with
+    /// `delete.match: ^pr-` and `keep.last: 5`, the five newest PR builds stay, whatever else the
+    /// repository holds (as gcr-cleaner and ECR lifecycle rules count).
     private func newestDigests(_ ranked: [CleanupTaggedImage]) -> Set<Digest> {
         guard let count = keep.last, count > 0 else { return [] }
         var digests: Set<Digest> = []
