@@ -122,7 +122,7 @@ public enum CleanupScope: Sendable, Equatable {
 
 /// Rules that protect tags from a cleanup; any one of them protects.
 public struct CleanupKeepRules: Sendable, Equatable {
-    /// Keep the N newest tags of each repository.
+    /// Keep the N newest images (distinct digests) among the delete candidates of each repository.
     public var last: Int?
     public var match: TagPattern?
     public var tags: [String]
