@@ -162,12 +162,14 @@ final class CallLog: @unchecked Sendable {
     var keys: [String] { calls.map(\.key) }
 }
 
-/// Opens once `count` parties have arrived; everyone after that passes at once.
+/// Opens once `count` parties have arrived; everyone after that passes at once. A waiter whose
+/// task is cancelled passes too, so that a stuck test can be cancelled.
 final class ArrivalGate: @unchecked Sendable {
     private let lock = NSLock()
     private let count: Int
     // Guarded by `lock`.
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var cancelled: Set<Int> = []
     private var arrived = 0
     private var isOpen = false
 
@@ -176,17 +178,28 @@ final class ArrivalGate: @unchecked Sendable {
     }
 
     func arrive() async {
-        await withCheckedContinuation { continuation in
-            let release: [CheckedContinuation<Void, Never>] = lock.withLock {
-                arrived += 1
-                if isOpen { return [continuation] }
-                waiting.append(continuation)
-                guard arrived >= count else { return [] }
-                isOpen = true
-                defer { waiting = [] }
-                return waiting
+        let id = lock.withLock {
+            arrived += 1
+            return arrived
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let release: [CheckedContinuation<Void, Never>] = lock.withLock {
+                    if isOpen || cancelled.contains(id) { return [continuation] }
+                    waiting[id] = continuation
+                    guard arrived >= count else { return [] }
+                    isOpen = true
+                    defer { waiting = [:] }
+                    return Array(waiting.values)
+                }
+                for waiter in release { waiter.resume() }
             }
-            for waiter in release { waiter.resume() }
+        } onCancel: {
+            let waiter = lock.withLock {
+                cancelled.insert(id)
+                return waiting.removeValue(forKey: id)
+            }
+            waiter?.resume()
         }
     }
 
@@ -194,8 +207,8 @@ final class ArrivalGate: @unchecked Sendable {
     func open() {
         let release = lock.withLock {
             isOpen = true
-            defer { waiting = [] }
-            return waiting
+            defer { waiting = [:] }
+            return Array(waiting.values)
         }
         for waiter in release { waiter.resume() }
     }
