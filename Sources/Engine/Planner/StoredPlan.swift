@@ -21,8 +21,15 @@ public enum StoredPlan {
 
     /// The plan a run stored, validated again; its content hash is the run's.
     public static func plan(of run: RunRecord, homeDirectory: String = NSHomeDirectory()) throws -> Plan {
-        let source = "the plan of run \(run.id)"
-        guard let object = try? JSONSerialization.jsonObject(with: run.planJSON) as? [String: Any],
+        try plan(stored: run.planJSON, hash: run.planHash, runName: "run \(run.id)", homeDirectory: homeDirectory)
+    }
+
+    /// The plan in `stored` (an envelope), validated again, with content hash `hash`.
+    public static func plan(
+        stored: Data, hash: String, runName: String, homeDirectory: String = NSHomeDirectory()
+    ) throws -> Plan {
+        let source = "the plan of \(runName)"
+        guard let object = try? JSONSerialization.jsonObject(with: stored) as? [String: Any],
             let baseDirectory = object["baseDirectory"] as? String, let planObject = object["plan"],
             let planData = try? JSONSerialization.data(withJSONObject: planObject)
         else {
@@ -32,9 +39,9 @@ public enum StoredPlan {
         }
         let planFile = object["planFile"] as? String ?? source
         var plan = try PlanLoader.load(
-            data: planData, source: "\(planFile) (as stored in run \(run.id))",
+            data: planData, source: "\(planFile) (as stored in \(runName))",
             validator: PlanValidator(baseDirectory: baseDirectory, homeDirectory: homeDirectory))
-        plan.contentHash = run.planHash
+        plan.contentHash = hash
         return plan
     }
 }
