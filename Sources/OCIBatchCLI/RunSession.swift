@@ -22,6 +22,10 @@ struct RunSession {
 
     /// Runs `runID` until it is done or interrupted; `reporter` hears every event.
     func run(_ runID: RunID, workers: Int?, reporter: ProgressReporter) async throws -> RunSummary {
+        let reclaimed = try await execution.reclaimStepsOfDeadProcesses(in: runID)
+        if reclaimed > 0 {
+            context.printError("took back \(reclaimed) step\(reclaimed == 1 ? "" : "s") from a process that is gone")
+        }
         let counters = RunCounters()
         let runner = execution.runner(workers: workers, counters: counters)
         let (events, continuation) = AsyncStream.makeStream(of: RunnerEvent.self)

@@ -32,13 +32,32 @@ public struct PlanExecution: Sendable {
         let steps = try planner.rootSteps()
         let start = try await store.startRun(
             NewRun(planName: plan.name, planHash: plan.contentHash, planJSON: planJSON), forceNew: forceNew)
-        try await store.insertSteps(steps, into: start.run.id)
+        _ = try await store.insertSteps(steps, into: start.run.id)
         return start
+    }
+
+    /// Returns to pending the steps of `run` leased by processes of this host that no longer exist
+    /// (killed, crashed), so they run now rather than when their leases expire. Leases name their
+    /// holder `host:pid:random` (`LeaseOwner`). Returns how many steps were released.
+    @discardableResult
+    public func reclaimStepsOfDeadProcesses(in run: RunID) async throws -> Int {
+        let host = LeaseOwner.unique().split(separator: ":").first.map(String.init) ?? ""
+        var owners = Set<String>()
+        for step in try await store.steps(run: run) where step.state == .running {
+            guard let owner = step.leaseOwner else { continue }
+            let parts = owner.split(separator: ":")
+            guard parts.count == 3, String(parts[0]) == host, let pid = Int32(parts[1]), pid != getpid() else { continue }
+            // kill(pid, 0) sends nothing; ESRCH means no such process.
+            if kill(pid, 0) != 0 && errno == ESRCH { owners.insert(owner) }
+        }
+        var released = 0
+        for owner in owners { released += try await store.release(owner: owner) }
+        return released
     }
 
     /// Queues the root steps into an existing run (`resume`).
     public func queueRootSteps(into run: RunID) async throws {
-        try await store.insertSteps(try planner.rootSteps(), into: run)
+        _ = try await store.insertSteps(try planner.rootSteps(), into: run)
     }
 
     /// A runner for this plan: `workers` (else the plan's), the plan's retry policy, and the executors.
