@@ -8,7 +8,8 @@ enum CopyCommand {
     static let subcommand = Subcommand(
         name: "copy",
         summary: "Copy an image or index, optionally adding labels and annotations.",
-        usage: "copy SRC DST [--label K=V]... [--annotation K=V]... [--format table|json] [--db PATH] [registry options]",
+        usage:
+            "copy SRC DST [--label K=V]... [--annotation K=V]... [--format table|json] [--db PATH] [registry options]",
         details: """
             SRC and DST use skopeo's transport syntax: oci:DIR[:TAG] (an OCI image layout),
             docker-archive:FILE (a docker-save tarball; source only) and docker://REF or a bare REF

@@ -63,7 +63,9 @@ enum DeleteCommand {
                     add(reference, "failed", ErrorReport(failure).message, error: true)
                     continue
                 }
-                let loaded = try load.result.map { try StepJSON.decode(LoadResult.self, from: $0, what: "a load result") }
+                let loaded = try load.result.map {
+                    try StepJSON.decode(LoadResult.self, from: $0, what: "a load result")
+                }
                 if loaded?.gone == true {
                     add(reference, "skipped", "already gone")
                 } else if dryRun {

@@ -30,7 +30,8 @@ struct OneJobPlan {
             defaults["caFile"] = caFile
         }
         let document: [String: Any] = ["version": 1, "name": name, "defaults": defaults, "jobs": [job]]
-        let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
+        let data = try JSONSerialization.data(
+            withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
         let validator = PlanValidator(baseDirectory: context.workingDirectory, homeDirectory: context.homeDirectory)
         plan = try PlanLoader.load(data: data, source: "ocibatch \(name)", validator: validator)
         planJSON = try StoredPlan.envelope(

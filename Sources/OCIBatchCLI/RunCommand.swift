@@ -87,7 +87,8 @@ enum ResumeCommand {
             let record: RunRecord
             if let text = arguments.value("run") {
                 guard let number = Int64(text), let found = try await store.run(RunID(rawValue: number)) else {
-                    throw UsageError("--run \(text): there is no such run in \(DatabaseOption.path(arguments, context: context))")
+                    throw UsageError(
+                        "--run \(text): there is no such run in \(DatabaseOption.path(arguments, context: context))")
                 }
                 record = found
             } else {
@@ -129,13 +130,17 @@ enum BenchQueueCommand {
         run: { arguments, context in
             func number(_ name: String, default value: Int) throws -> Int {
                 guard let text = arguments.value(name) else { return value }
-                guard let number = Int(text), number > 0 else { throw UsageError("--\(name) \(text): expected a positive number") }
+                guard let number = Int(text), number > 0 else {
+                    throw UsageError("--\(name) \(text): expected a positive number")
+                }
                 return number
             }
             let result = try await QueueBenchmark.run(
                 steps: try number("steps", default: 10_000), workers: try number("workers", default: 16))
             func milliseconds(_ duration: Duration) -> String {
-                String(format: "%.2f ms", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000)
+                String(
+                    format: "%.2f ms",
+                    Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000)
             }
             context.print(
                 "\(result.steps) no-op steps with \(result.workers) workers: "

@@ -45,7 +45,8 @@ struct RunSession {
     /// Prints the summary of a run and, when steps failed, each of them and where to look.
     static func printSummary(_ summary: RunSummary, context: CommandContext) {
         let counts = [StepState.succeeded, .skipped, .failed, .dead].map { "\(summary.count($0)) \($0.rawValue)" }
-        let seconds = Double(summary.elapsed.components.seconds)
+        let seconds =
+            Double(summary.elapsed.components.seconds)
             + Double(summary.elapsed.components.attoseconds) / 1e18
         let verb =
             switch summary.outcome {
@@ -91,7 +92,8 @@ final class ScratchDatabase {
     var path: String { directory + "/dry-run.db" }
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory
+        directory =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("ocibatch-dry-run-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }

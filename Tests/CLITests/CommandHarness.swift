@@ -26,7 +26,8 @@ func runCommand(_ arguments: [String], environment: [String: String] = [:], in d
     // Commands that run plans (copy, delete) record them; keep that out of the user's own database.
     var environment = environment
     if environment["OCIBATCH_DB"] == nil, ["copy", "delete"].contains(arguments.first) {
-        environment["OCIBATCH_DB"] = FileManager.default.temporaryDirectory
+        environment["OCIBATCH_DB"] =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("ocibatch-cli-tests-\(getpid()).db").path
     }
     let context = CommandContext(

@@ -37,7 +37,8 @@ import Testing
         #expect(dead.attempts == 2)
         let up = try #require(steps.first { $0.jobID == "up" && $0.kind == .push })
         #expect(up.state == .succeeded)
-        #expect(try await RunWorkspace.skopeoDigest("\(workspace.registry)/\(workspace.prefix)/app:v1") == image.rootDigest)
+        #expect(
+            try await RunWorkspace.skopeoDigest("\(workspace.registry)/\(workspace.prefix)/app:v1") == image.rootDigest)
         try await RunWorkspace.expectOneAuditRecordPerStep(try workspace.store(), run: run)
 
         let status = await workspace.ocibatch(["status", "--run", "\(run)"])

@@ -18,10 +18,12 @@ import Testing
         let workspace = try RunWorkspace()
         var images: [String: OCITestImage] = [:]
         for index in 0..<imageCount {
-            images["t\(index)"] = try OCITestImages.image(seed: 4_000 + UInt64(index), layerCount: 3, layerSize: 2 << 20)
+            images["t\(index)"] = try OCITestImages.image(
+                seed: 4_000 + UInt64(index), layerCount: 3, layerSize: 2 << 20)
         }
         try LayoutFixtures.writeLayout(
-            images.sorted { $0.key < $1.key }.map { .init($0.value, refName: $0.key) }, to: workspace.scratch.join("many"))
+            images.sorted { $0.key < $1.key }.map { .init($0.value, refName: $0.key) },
+            to: workspace.scratch.join("many"))
         let plan = try workspace.write(
             "many.json",
             """

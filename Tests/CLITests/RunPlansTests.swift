@@ -19,17 +19,22 @@ import Testing
     static func labels(_ reference: String) async throws -> [String: String] {
         let output = try await TestProcess.runChecked(
             try TestProcess.locate("skopeo"),
-            ["inspect", "--tls-verify=false", "--override-os", "linux", "--override-arch", "amd64", "docker://" + reference])
+            [
+                "inspect", "--tls-verify=false", "--override-os", "linux", "--override-arch", "amd64",
+                "docker://" + reference,
+            ])
         let labels = try JSONValue.parse(output)["Labels"]?.objectValue
-        return Dictionary(uniqueKeysWithValues: (labels ?? JSONObject()).compactMap { member in
-            member.value.stringValue.map { (member.key, $0) }
-        })
+        return Dictionary(
+            uniqueKeysWithValues: (labels ?? JSONObject()).compactMap { member in
+                member.value.stringValue.map { (member.key, $0) }
+            })
     }
 
     /// The digest of the push step of `job` whose target ends with `suffix`.
     static func pushed(_ store: SQLiteQueueStore, run: RunID, job: String, suffix: String) async throws -> Digest {
         let steps = try await store.steps(run: run)
-        let push = try #require(steps.first { $0.kind == .push && $0.jobID == job && ($0.target ?? "").hasSuffix(suffix) })
+        let push = try #require(
+            steps.first { $0.kind == .push && $0.jobID == job && ($0.target ?? "").hasSuffix(suffix) })
         #expect(push.state == .succeeded || push.state == .skipped)
         return try Digest(parsing: try #require(push.digest))
     }
@@ -72,7 +77,8 @@ import Testing
         #expect(try await RunWorkspace.skopeoDigest("\(repo)/hello:1.0") == owned)
         #expect(try await Self.labels("\(repo)/hello:1.0")["org.example.owner"] == "team-a")
         #expect(try await Self.labels("\(repo)/hello-pristine:1.0")["org.example.owner"] == "team-a")
-        let copy = try await Self.pushed(try store(), run: relabelRun, job: "audited-copy", suffix: "/hello:1.0-labeled")
+        let copy = try await Self.pushed(
+            try store(), run: relabelRun, job: "audited-copy", suffix: "/hello:1.0-labeled")
         #expect(try await RunWorkspace.skopeoDigest("\(repo)/hello:1.0-labeled") == copy)
         try await RunWorkspace.expectOneAuditRecordPerStep(try store(), run: relabelRun)
         let relabeledAgain = await workspace.ocibatch(["run", relabelPlan])
@@ -104,7 +110,8 @@ import Testing
         let runsBefore = try await store().runs().count
         let dryRun = await workspace.ocibatch(["run", deletePlan, "--dry-run"])
         #expect(dryRun.status == 0, "\(dryRun.stderr)")
-        #expect(dryRun.stdout.contains("would delete docker://\(repo)/hello:1.0-labeled at \(current)"), "\(dryRun.stdout)")
+        #expect(
+            dryRun.stdout.contains("would delete docker://\(repo)/hello:1.0-labeled at \(current)"), "\(dryRun.stdout)")
         #expect(dryRun.stdout.contains("hello-pristine:1.0"))
         #expect(try await store().runs().count == runsBefore)
         #expect(try await RunWorkspace.skopeoDigest("\(repo)/hello:1.0-labeled") == current)
@@ -137,7 +144,9 @@ import Testing
     @Test func invalidPlansExit2ListingEveryProblem() async throws {
         let workspace = try RunWorkspace()
         let plan = try workspace.write(
-            "bad.json", #"{"version": 1, "name": "bad", "jobs": [{"id": "a", "copy": {"from": "nope://x", "to": "y"}}, {"id": "a"}]}"#)
+            "bad.json",
+            #"{"version": 1, "name": "bad", "jobs": [{"id": "a", "copy": {"from": "nope://x", "to": "y"}}, {"id": "a"}]}"#
+        )
         let result = await workspace.ocibatch(["run", plan])
         #expect(result.status == 2)
         #expect(result.stderr.contains("$.jobs[0].copy.from"), "\(result.stderr)")

@@ -54,7 +54,8 @@ import Testing
 
     /// Plans `plan` into a fresh database and runs it, with `delete` steps behind `hook`.
     static func run(
-        _ plan: Plan, directory: RunnerTemporaryDirectory, beforeDelete hook: @escaping @Sendable () async throws -> Void
+        _ plan: Plan, directory: RunnerTemporaryDirectory,
+        beforeDelete hook: @escaping @Sendable () async throws -> Void
     ) async throws -> (SQLiteQueueStore, RunSummary) {
         let store = try SQLiteQueueStore(path: directory.path + "/queue.db")
         let session = RegistrySession(configuration: try RegistryConfiguration.forPlan(plan))

@@ -82,7 +82,10 @@ import Testing
         let planner = Planner(plan: plan)
         let roots = try planner.rootSteps()
         #expect(roots.map(\.kind) == [.discover, .discover, .discover])
-        #expect(roots.map(\.source) == ["docker://reg.test:5000/team/app", "docker://reg.test:5000/a", "docker://reg.test:5000/b"])
+        #expect(
+            roots.map(\.source) == [
+                "docker://reg.test:5000/team/app", "docker://reg.test:5000/a", "docker://reg.test:5000/b",
+            ])
 
         let copied = try planner.steps(
             forJob: "migrate", discoveredIn: .repository(try RepositoryName(parsing: "reg.test:5000/team/app")),
@@ -143,12 +146,15 @@ import Testing
         let steps = try await store.steps(run: run.run.id)
         #expect(steps.count == 5)
         let push = try #require(steps.first { $0.kind == .push })
-        let dependencies = Set(steps.filter { $0.kind == .load || $0.kind == .mutate }.filter { $0.jobID == "import" }.map(\.id))
+        let dependencies = Set(
+            steps.filter { $0.kind == .load || $0.kind == .mutate }.filter { $0.jobID == "import" }.map(\.id))
         #expect(Set(push.dependsOn) == dependencies)
     }
 
     @Test func storedPlansComeBackWithTheirBaseDirectory() throws {
-        let text = Data(#"{"version": 1, "name": "s", "jobs": [{"id": "c", "copy": {"from": "oci:./l:1", "to": "oci:./o:1"}}]}"#.utf8)
+        let text = Data(
+            #"{"version": 1, "name": "s", "jobs": [{"id": "c", "copy": {"from": "oci:./l:1", "to": "oci:./o:1"}}]}"#
+                .utf8)
         let envelope = try StoredPlan.envelope(planData: text, planFile: "/p/plan.json", baseDirectory: "/p")
         let object = try JSONSerialization.jsonObject(with: envelope) as? [String: Any]
         #expect(object?["planFile"] as? String == "/p/plan.json")

@@ -22,7 +22,8 @@ struct DependencyResults: Sendable {
     }
 
     /// Like `result`, but the dependency must exist.
-    func required<Value: Decodable>(_ type: Value.Type, of kind: StepKind, for step: ClaimedStep) async throws -> Value {
+    func required<Value: Decodable>(_ type: Value.Type, of kind: StepKind, for step: ClaimedStep) async throws -> Value
+    {
         guard let value = try await result(type, of: kind, for: step) else {
             throw StepRefusal("step \(step.id) (\(step.kind.rawValue)) has no \(kind.rawValue) step to read from")
         }

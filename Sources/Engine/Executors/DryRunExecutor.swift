@@ -27,6 +27,7 @@ public struct DryRunExecutor: StepExecutor {
             note = "dry run: would \(step.kind.rawValue) \(digest ?? "?") to \(target)"
         }
         return .skipped(
-            StepReport(digest: digest, mediaType: mutated?.mediaType ?? loaded?.mediaType, size: loaded?.size, error: note))
+            StepReport(
+                digest: digest, mediaType: mutated?.mediaType ?? loaded?.mediaType, size: loaded?.size, error: note))
     }
 }

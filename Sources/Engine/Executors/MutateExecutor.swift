@@ -53,6 +53,7 @@ public struct MutateExecutor: StepExecutor {
         let overlay = try OverlayImageSource(base: source, mutation: result)
         let size = try await ImageSize.measure(overlay.root, in: overlay)
         return .succeeded(
-            StepReport(result: try StepJSON.encode(result), digest: result.digest, mediaType: result.mediaType, size: size))
+            StepReport(
+                result: try StepJSON.encode(result), digest: result.digest, mediaType: result.mediaType, size: size))
     }
 }

@@ -20,7 +20,8 @@ public struct PushExecutor: StepExecutor {
         let loaded = try await services.dependencies.required(LoadResult.self, of: .load, for: step)
         let mutated = try await services.dependencies.result(MutateResult.self, of: .mutate, for: step)
         let from = try ImageLocation(stored: input.source)
-        let pinned = try await services.pinnedSource(from, at: try ExecutionServices.pinnedDigest(loaded, of: input.source))
+        let pinned = try await services.pinnedSource(
+            from, at: try ExecutionServices.pinnedDigest(loaded, of: input.source))
         let source: any ImageSource =
             if let mutated, mutated.changed { try OverlayImageSource(base: pinned, mutation: mutated) } else { pinned }
         let target = try ImageLocation(stored: input.target)

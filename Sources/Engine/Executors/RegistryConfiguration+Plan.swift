@@ -15,6 +15,7 @@ extension RegistryConfiguration {
         }
         return RegistryConfiguration(
             userAgent: plan.defaults.userAgent, insecureRegistries: insecure, caFile: plan.defaults.caFile,
-            caFiles: caFiles, dockerConfig: try DockerConfig.load(path: plan.defaults.dockerConfig, environment: environment))
+            caFiles: caFiles,
+            dockerConfig: try DockerConfig.load(path: plan.defaults.dockerConfig, environment: environment))
     }
 }

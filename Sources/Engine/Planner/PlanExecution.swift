@@ -46,7 +46,9 @@ public struct PlanExecution: Sendable {
         for step in try await store.steps(run: run) where step.state == .running {
             guard let owner = step.leaseOwner else { continue }
             let parts = owner.split(separator: ":")
-            guard parts.count == 3, String(parts[0]) == host, let pid = Int32(parts[1]), pid != getpid() else { continue }
+            guard parts.count == 3, String(parts[0]) == host, let pid = Int32(parts[1]), pid != getpid() else {
+                continue
+            }
             // kill(pid, 0) sends nothing; ESRCH means no such process.
             if kill(pid, 0) != 0 && errno == ESRCH { owners.insert(owner) }
         }

@@ -49,7 +49,8 @@ public struct Planner: Sendable {
                 problems.append(
                     PlanProblem(
                         path: path + ".cleanup",
-                        message: "cleanup jobs are not supported yet (job \"\(job.id)\"); run it with a later ocibatch"))
+                        message: "cleanup jobs are not supported yet (job \"\(job.id)\"); run it with a later ocibatch")
+                )
             }
         }
         guard problems.isEmpty else { throw PlanError(source: plan.name, problems: problems) }

@@ -35,7 +35,9 @@ public enum StoredPlan {
         else {
             throw PlanError(
                 source: source,
-                problems: [PlanProblem(path: "$", message: "is not a plan stored by ocibatch run; it cannot be resumed")])
+                problems: [
+                    PlanProblem(path: "$", message: "is not a plan stored by ocibatch run; it cannot be resumed")
+                ])
         }
         let planFile = object["planFile"] as? String ?? source
         var plan = try PlanLoader.load(
