@@ -40,8 +40,8 @@ import Testing
         process.executableURL = URL(fileURLWithPath: RunWorkspace.binary)
         process.arguments = arguments + ["--db", workspace.database]
         process.currentDirectoryURL = URL(fileURLWithPath: workspace.scratch.path)
-        FileManager.default.createFile(atPath: workspace.scratch.join(name + ".out"), contents: nil)
-        FileManager.default.createFile(atPath: workspace.scratch.join(name + ".err"), contents: nil)
+        _ = FileManager.default.createFile(atPath: workspace.scratch.join(name + ".out"), contents: nil)
+        _ = FileManager.default.createFile(atPath: workspace.scratch.join(name + ".err"), contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: workspace.scratch.join(name + ".out"))
         process.standardError = FileHandle(forWritingAtPath: workspace.scratch.join(name + ".err"))
         process.standardInput = FileHandle.nullDevice
