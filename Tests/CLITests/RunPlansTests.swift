@@ -95,11 +95,28 @@ import Testing
         #expect(migrated.status == 0, "\(migrated.stdout)\(migrated.stderr)")
         let migrateRun = try RunWorkspace.runID(migrated.stdout)
         let target = "\(workspace.secondRegistry)/\(workspace.prefix)"
-        for tag in ["hello:1.0", "hello:1.0-labeled", "hello-pristine:1.0"] {
+        for tag in ["hello:1.0", "hello:1.0-labeled"] {
             let source = try await RunWorkspace.skopeoDigest("\(repo)/\(tag)")
             #expect(source != nil)
             #expect(try await RunWorkspace.skopeoDigest("\(target)/\(tag)") == source, "\(tag)")
         }
+        // Only linux/amd64 of the (relabeled) pristine two-platform image: a new index naming the same child.
+        let amd64 = try await TestProcess.runChecked(
+            try TestProcess.locate("skopeo"),
+            ["inspect", "--raw", "--tls-verify=false", "docker://\(target)/hello-amd64:1.0"])
+        let children = try JSONValue.parse(amd64)["manifests"]?.arrayValue ?? []
+        #expect(children.compactMap { $0["platform"]?["architecture"]?.stringValue } == ["amd64"])
+        let pristineIndex = try JSONValue.parse(
+            try await TestProcess.runChecked(
+                try TestProcess.locate("skopeo"),
+                ["inspect", "--raw", "--tls-verify=false", "docker://\(repo)/hello-pristine:1.0"]))
+        let amd64Child = pristineIndex["manifests"]?.arrayValue?.first {
+            $0["platform"]?["architecture"]?.stringValue == "amd64"
+        }
+        #expect(children.first?["digest"]?.stringValue == amd64Child?["digest"]?.stringValue)
+        let filtered = try await Self.pushed(
+            try store(), run: migrateRun, job: "pristine-amd64", suffix: "/hello-amd64:1.0")
+        #expect(Digest.sha256(amd64) == filtered)
         let backup = try await TestProcess.runChecked(
             try TestProcess.locate("skopeo"), ["inspect", "--raw", "oci:\(workspace.scratch.join("backup/hello")):1.0"])
         #expect(Digest.sha256(backup) == owned)

@@ -45,6 +45,18 @@ import Testing
         #expect(steps[1].target == "oci:/out:1")
     }
 
+    @Test func platformsAreChosenByAMutateStep() throws {
+        let steps = try Planner(
+            plan: try Self.plan(
+                #"{"id": "p", "copy": {"from": "reg.test:5000/a:1", "to": "reg.test:5000/b:1", "platforms": ["linux/amd64"]}}"#
+            )
+        ).rootSteps()
+        #expect(steps.map(\.kind) == [.load, .mutate, .push])
+        let input = try JSONDecoder().decode(MutateInput.self, from: steps[1].input)
+        #expect(input.platforms == ["linux/amd64"])
+        #expect(input.labels.isEmpty)
+    }
+
     @Test func keysAreStableAndDifferBetweenJobs() throws {
         let jobs = Self.copyWithMutation + "," + Self.copyWithMutation.replacingOccurrences(of: "import", with: "again")
         let first = try Planner(plan: try Self.plan(jobs)).rootSteps().map(\.key)
@@ -116,8 +128,8 @@ import Testing
             "$.jobs[0].cleanup", "cleanup jobs are not supported yet"
         ),
         (
-            #"{"id": "p", "copy": {"from": "reg.test:5000/a:1", "to": "reg.test:5000/b:1", "platforms": ["linux/amd64"]}}"#,
-            "$.jobs[0].copy.platforms", "not supported yet"
+            #"{"id": "r", "copy": {"from": "reg.test:5000/a:1", "to": "reg.test:5000/b:1", "referrers": true}}"#,
+            "$.jobs[0].copy.referrers", "not supported yet"
         ),
     ])
     func jobsThisVersionCannotRunAreRefusedBeforeAnythingIsQueued(job: String, path: String, message: String) throws {

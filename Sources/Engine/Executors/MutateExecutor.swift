@@ -3,7 +3,7 @@ import ImageTransports
 import OCI
 import Queue
 
-/// Runs `mutate` steps: applies labels and annotations to the loaded image. The same input gives
+/// Runs `mutate` steps: keeps the job's platforms of the loaded image, and sets its labels and annotations. The same input gives
 /// the same bytes, so running it twice is harmless. The new manifests and configs (small, bounded
 /// by `ContentLimits`) go into the result for the push; layers are untouched. An image that already
 /// carries every label and annotation is `skipped`.
@@ -20,10 +20,12 @@ public struct MutateExecutor: StepExecutor {
         let digest = try ExecutionServices.pinnedDigest(loaded, of: input.source)
         let source = try await services.pinnedSource(try ImageLocation(stored: input.source), at: digest)
         let original = try await source.rootManifest()
+        let filtered = try input.platforms.map { try PlatformFilter($0).apply(to: original, source: input.source) }
+        let base = filtered ?? original
         let mutation = ImageMutation(labels: input.labels, annotations: input.annotations)
         let made: MutationResult
         do {
-            made = try await mutation.apply(toManifest: original.bytes, mediaType: original.mediaType) { descriptor in
+            made = try await mutation.apply(toManifest: base.bytes, mediaType: base.mediaType) { descriptor in
                 if descriptor.mediaType.isManifest {
                     return try await source.manifest(.digest(descriptor.digest)).bytes
                 }
@@ -32,7 +34,7 @@ public struct MutateExecutor: StepExecutor {
         } catch let error as OCIError {
             throw TransportError(.invalidInput, "\(source.displayName): \(error.message)")
         }
-        guard made.changed else {
+        guard made.digest != original.digest else {
             let result = MutateResult(
                 changed: false, digest: original.digest.description, mediaType: original.mediaType.rawValue,
                 root: nil, manifests: [], blobs: [])
@@ -41,9 +43,11 @@ public struct MutateExecutor: StepExecutor {
                     result: try StepJSON.encode(result), digest: result.digest, mediaType: result.mediaType,
                     size: loaded.size, error: "the image already has these labels and annotations"))
         }
+        // An empty mutation leaves the (filtered) root as it is and reports no new bytes for it.
+        let rootBytes = made.changed ? made.bytes : base.bytes
         let result = MutateResult(
             changed: true, digest: made.digest.description, mediaType: made.mediaType.rawValue,
-            root: StoredDocument(digest: made.digest, mediaType: made.mediaType, bytes: made.bytes),
+            root: StoredDocument(digest: made.digest, mediaType: made.mediaType, bytes: rootBytes),
             manifests: made.newManifests.map {
                 StoredDocument(digest: $0.descriptor.digest, mediaType: $0.descriptor.mediaType, bytes: $0.bytes)
             },

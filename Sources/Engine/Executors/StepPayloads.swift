@@ -24,11 +24,13 @@ public struct LoadResult: Codable, Sendable, Equatable {
     public var deleteActions: [String]?
 }
 
-/// A `mutate` step: set labels and annotations on the loaded image.
+/// A `mutate` step: keep some platforms of the loaded image and set labels and annotations.
 public struct MutateInput: Codable, Sendable, Equatable {
     public var source: String
     public var labels: [String: String]
     public var annotations: [String: String]
+    /// `os/arch[/variant]` to keep from a multi-platform image; nil keeps all.
+    public var platforms: [String]?
 }
 
 /// A document a mutation made (a manifest or a config), kept in the queue because it is small.

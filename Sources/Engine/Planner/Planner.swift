@@ -24,9 +24,6 @@ public struct Planner: Sendable {
             let path = "$.jobs[\(index)]"
             switch job.kind {
             case .copy(let copy):
-                if copy.platforms != nil {
-                    problems.append(PlanProblem(path: path + ".copy.platforms", message: "is not supported yet"))
-                }
                 if copy.referrers {
                     problems.append(PlanProblem(path: path + ".copy.referrers", message: "is not supported yet"))
                 }
@@ -35,7 +32,7 @@ public struct Planner: Sendable {
                 } else {
                     steps += try imageSteps(
                         job.id, source: copy.from, target: Self.target(copy.to, forTag: copy.from.tag),
-                        mutation: copy.mutation)
+                        mutation: copy.mutation, platforms: copy.platforms)
                 }
             case .relabel(let relabel):
                 for repository in relabel.repositories {
@@ -73,7 +70,8 @@ public struct Planner: Sendable {
                 guard copy.tags.accepts(tag) else { continue }
                 let image = try Self.image(source, tag: tag)
                 steps += try imageSteps(
-                    jobID, source: image, target: Self.target(copy.to, forTag: tag), mutation: copy.mutation)
+                    jobID, source: image, target: Self.target(copy.to, forTag: tag), mutation: copy.mutation,
+                    platforms: copy.platforms)
             case .relabel(let relabel):
                 guard relabel.tags.accepts(tag), case .repository(let repository) = source else { continue }
                 let target = ImageLocation.registry(try repository.reference(tag: relabel.targetTag(for: tag)))
@@ -90,14 +88,17 @@ public struct Planner: Sendable {
     // MARK: Steps
 
     private func imageSteps(
-        _ jobID: String, source: ImageLocation, target: ImageLocation, mutation: Mutation?
+        _ jobID: String, source: ImageLocation, target: ImageLocation, mutation: Mutation?,
+        platforms: [String]? = nil
     ) throws -> [NewStep] {
         let load = try step(jobID, .load, LoadInput(source: source.description), source: source.description)
         var steps = [load]
         var pushDependencies = [load.key]
-        if let mutation, !mutation.isEmpty {
+        let mutation = mutation ?? Mutation()
+        if !mutation.isEmpty || platforms != nil {
             let input = MutateInput(
-                source: source.description, labels: mutation.labels, annotations: mutation.annotations)
+                source: source.description, labels: mutation.labels, annotations: mutation.annotations,
+                platforms: platforms)
             let mutate = try step(
                 jobID, .mutate, input, dependsOn: [load.key], source: source.description,
                 target: target.description)
