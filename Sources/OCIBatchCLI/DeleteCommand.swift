@@ -8,18 +8,21 @@ enum DeleteCommand {
     static let subcommand = Subcommand(
         name: "delete",
         summary: "Delete images (by tag or digest) from registries.",
-        usage: "delete REF... [--dry-run] [--format table|json] [registry options]",
+        usage: "delete REF... [--dry-run] [--format table|json] [--db PATH] [registry options]",
         details: """
             REF is docker://REF or a bare registry reference with a tag or a digest. On standard registries the
             tag is resolved to its digest and the manifest is deleted by digest (the registry must allow
             deletes). Docker Hub cannot delete a tag among several: that tag is pointed at an empty image
             instead, and a repository whose only tag is the one named is deleted whole. IBM Cloud Container
-            Registry deletes through its own API. --dry-run shows what would be done and changes nothing.
+            Registry deletes through its own API. Each tag's digest is recorded first and the delete refuses
+            if the tag moved in between; a tag already gone is skipped. The deletes run as a one-job plan
+            through the queue and are audited ('ocibatch audit --op delete'). --dry-run shows what would be
+            done and changes nothing (not even the database).
             """,
         arguments: ArgumentSpec(
             options: [
                 .init(name: "dry-run", kind: .flag, valueName: "", help: "show the actions, change nothing"),
-                OutputFormat.option,
+                OutputFormat.option, DatabaseOption.option,
             ] + RegistryOptions.options,
             positionals: ["REF"], variadicPositionals: true, minimumPositionals: 1),
         run: { arguments, context in
@@ -31,34 +34,50 @@ enum DeleteCommand {
                 }
                 return reference
             }
-            let deleter = RegistryDeleter(session: try RegistryOptions.session(arguments, context: context))
             let dryRun = arguments.has("dry-run")
+            let job: [String: Any] = ["id": "delete", "delete": ["images": references.map(\.description)]]
+            let outcome = try await OneJobPlan(name: "delete", job: job, arguments: arguments, context: context)
+                .run(dryRun: dryRun)
+            if outcome.summary.outcome == .interrupted {
+                RunSession.printSummary(outcome.summary, context: context)
+                return ExitStatus.interrupted
+            }
             var failures = 0
             var rows: [[String]] = []
+            func add(_ reference: Reference, _ outcome: String, _ action: String, error: Bool = false) {
+                rows.append([reference.description, outcome, action])
+                guard format == .json else { return }
+                let object: JSONObject = [
+                    "reference": .string(reference.description), "outcome": .string(outcome),
+                    (error ? "error" : "action"): .string(action),
+                ]
+                context.print(object.line)
+            }
             for reference in references {
-                do {
-                    let actions = dryRun ? try await deleter.plan(reference) : try await deleter.delete(reference)
-                    let outcome = dryRun ? "would delete" : "deleted"
-                    for action in actions {
-                        rows.append([reference.description, outcome, action.description])
-                        if format == .json {
-                            let object: JSONObject = [
-                                "reference": .string(reference.description), "outcome": .string(outcome),
-                                "action": .string(action.description),
-                            ]
-                            context.print(object.line)
-                        }
-                    }
-                } catch {
+                let target = ImageLocation.registry(reference).description
+                guard let delete = outcome.steps.first(where: { $0.kind == .delete && $0.target == target }),
+                    let load = outcome.steps.first(where: { delete.dependsOn.contains($0.id) })
+                else { continue }
+                if let failure = outcome.failureIfAny(of: delete) {
                     failures += 1
-                    let report = ErrorReport(error)
-                    rows.append([reference.description, "failed", report.message])
-                    if format == .json {
-                        let object: JSONObject = [
-                            "reference": .string(reference.description), "outcome": .string("failed"),
-                            "error": .string(report.message),
-                        ]
-                        context.print(object.line)
+                    add(reference, "failed", ErrorReport(failure).message, error: true)
+                    continue
+                }
+                let loaded = try load.result.map {
+                    try StepJSON.decode(LoadResult.self, from: $0, what: "a load result")
+                }
+                if loaded?.gone == true {
+                    add(reference, "skipped", "already gone")
+                } else if dryRun {
+                    for action in loaded?.deleteActions ?? [] { add(reference, "would delete", action) }
+                } else {
+                    let result = try delete.result.map {
+                        try StepJSON.decode(DeleteResult.self, from: $0, what: "a delete result")
+                    }
+                    if result?.gone ?? true {
+                        add(reference, "skipped", "already gone")
+                    } else {
+                        for action in result?.actions ?? [] { add(reference, "deleted", action) }
                     }
                 }
             }

@@ -11,9 +11,9 @@ public enum OCIBatchCommand {
 
     static var subcommands: [Subcommand] {
         [
-            CopyCommand.subcommand, InspectCommand.subcommand, DeleteCommand.subcommand, ValidateCommand.subcommand,
-            StatusCommand.subcommand, RunsCommand.subcommand, AuditCommand.subcommand,
-            VersionCommand.subcommand,
+            RunCommand.subcommand, ResumeCommand.subcommand, CopyCommand.subcommand, InspectCommand.subcommand,
+            DeleteCommand.subcommand, ValidateCommand.subcommand, StatusCommand.subcommand, RunsCommand.subcommand,
+            AuditCommand.subcommand, BenchQueueCommand.subcommand, VersionCommand.subcommand,
         ]
     }
 

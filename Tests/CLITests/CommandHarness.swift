@@ -23,6 +23,13 @@ func runCommand(_ arguments: [String], environment: [String: String] = [:], in d
 {
     let out = OutputBuffer()
     let err = OutputBuffer()
+    // Commands that run plans (copy, delete) record them; keep that out of the user's own database.
+    var environment = environment
+    if environment["OCIBATCH_DB"] == nil, ["copy", "delete"].contains(arguments.first) {
+        environment["OCIBATCH_DB"] =
+            FileManager.default.temporaryDirectory
+            .appendingPathComponent("ocibatch-cli-tests-\(getpid()).db").path
+    }
     let context = CommandContext(
         environment: environment,
         workingDirectory: directory ?? FileManager.default.currentDirectoryPath,

@@ -1,0 +1,66 @@
+import Foundation
+import ImageTransports
+import OCI
+import Queue
+import Registry
+
+/// Runs `delete` steps as compare-and-delete: the tag must still point at the digest its `load`
+/// step recorded at planning time, or the step refuses (`failed`, not retried): someone pushed a
+/// new image there since. An image already gone is `skipped`.
+public struct DeleteExecutor: StepExecutor {
+    let services: ExecutionServices
+
+    public init(services: ExecutionServices) {
+        self.services = services
+    }
+
+    public func execute(_ step: ClaimedStep, context: StepContext) async throws -> StepExecution {
+        let input = try step.decodedInput(DeleteInput.self)
+        let location = try ImageLocation(stored: input.image)
+        guard case .registry(let reference) = location else {
+            throw StepRefusal("\(input.image) is not a registry image; only registry images can be deleted")
+        }
+        let loaded = try await services.dependencies.required(LoadResult.self, of: .load, for: step)
+        if loaded.gone == true { return try gone(reference, digest: nil) }
+        let recorded = try ExecutionServices.pinnedDigest(loaded, of: input.image)
+        let repository = RegistryRepository(session: services.endpoints.session, reference: reference)
+        if let tag = reference.tag, reference.digest == nil {
+            guard let current = try await repository.manifestDigest(tag: tag) else {
+                return try gone(reference, digest: recorded)
+            }
+            guard current == recorded else {
+                throw StepRefusal(
+                    "tag \(tag) of \(reference.name) moved from \(recorded) to \(current) since planning; not deleted")
+            }
+        } else if !(try await repository.hasManifest(recorded)) {
+            return try gone(reference, digest: recorded)
+        }
+        let provider = services.deleter.provider(for: reference)
+        let actions = try await provider.plan(
+            Self.pinnedForDelete(reference, digest: recorded, deleter: services.deleter))
+        do {
+            try await provider.execute(actions)
+        } catch let error as RegistryError where error.isNotFound {
+            return try gone(reference, digest: recorded)
+        }
+        let result = DeleteResult(digest: recorded.description, actions: actions.map(\.description), gone: false)
+        return .succeeded(
+            StepReport(
+                result: try StepJSON.encode(result), digest: recorded.description, mediaType: loaded.mediaType,
+                size: loaded.size, details: try StepJSON.encode(result)))
+    }
+
+    private func gone(_ reference: Reference, digest: Digest?) throws -> StepExecution {
+        let result = DeleteResult(digest: digest?.description, actions: [], gone: true)
+        return .skipped(
+            StepReport(
+                result: try StepJSON.encode(result), digest: digest?.description,
+                error: "\(reference) is already gone"))
+    }
+
+    /// On standard registries the delete goes by the recorded digest, so nothing that moved in the
+    /// meantime is touched; Docker Hub and IBM Cloud delete by the name as written.
+    static func pinnedForDelete(_ reference: Reference, digest: Digest, deleter: RegistryDeleter) -> Reference {
+        deleter.provider(for: reference) is StandardDeleteProvider ? reference.withDigest(digest) : reference
+    }
+}
