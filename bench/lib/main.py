@@ -1,6 +1,6 @@
 """ocibatch benchmark (issue 7): ocibatch, skopeo and a minimal LIMIT client side by side.
 
-Usage: bench/run [--small] [--only NAME[,NAME…]] [--keep] [--work DIR] [--no-build | --binary PATH]
+Usage: bench/run [--small] [--repeat N] [--only NAME[,NAME…]] [--keep] [--work DIR] [--no-build | --binary PATH]
 
 Builds the release binary (swift build -c release), starts two docker-registry instances (A and B)
 on loopback, generates its own images, runs each workload with every client from the same state
@@ -41,6 +41,8 @@ def parse(arguments):
     parser = argparse.ArgumentParser(prog="bench/run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", action="store_true", help="tiny images, few repositories (CI)")
     parser.add_argument("--only", help="comma-separated workloads: " + ",".join(WORKLOADS))
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="time each client N times, interleaved, and report medians (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--work", help="work directory (kept); default a new one under $TMPDIR")
     parser.add_argument("--no-build", action="store_true", help="use the existing .build/release/ocibatch")
@@ -51,6 +53,8 @@ def parse(arguments):
     if unknown:
         parser.error(f"unknown workload {', '.join(unknown)}; choose from {', '.join(WORKLOADS)}")
     options.selected = [name for name in WORKLOADS if name in wanted]
+    if options.repeat < 1:
+        parser.error("--repeat must be at least 1")
     return options
 
 
@@ -104,7 +108,7 @@ def main(arguments):
         commands = Commands(os.path.join(work, "commands.log"))
         ocibatch = OCIBatch(binary, commands, os.path.join(work, "ocibatch-state"))
         bench = Bench(SMALL if options.small else FULL, work, registry_a, registry_b, ocibatch, Skopeo(commands),
-                      commands, progress)
+                      commands, progress, repeat=options.repeat)
         progress(f"work directory {work}; registries A {registry_a.host}, B {registry_b.host}; "
                  f"ocibatch run: {'yes' if ocibatch.has_run else 'no'}, "
                  f"bench-queue: {'yes' if ocibatch.has_bench_queue else 'no'}")
@@ -113,6 +117,8 @@ def main(arguments):
         for name in options.selected:
             rows += WORKLOADS[name](bench)
         configuration = "small (CI; figures mean nothing)" if options.small else "full"
+        if options.repeat > 1:
+            configuration += f", medians of {options.repeat} interleaved runs (rows 1–5)"
         print(render_table(rows))
         print(f"\nConfiguration: {configuration}; {time.monotonic() - started:.0f} s in all; "
               f"{time.strftime('%Y-%m-%d')}; {os.cpu_count()} cores.")

@@ -8,6 +8,8 @@ import subprocess
 import sys
 
 LIB = os.path.dirname(os.path.abspath(__file__))
+# What `ocibatch run` says when a plan uses a job kind this build cannot run yet.
+UNSUPPORTED = "not supported yet"
 
 
 class ToolFailed(Exception):
@@ -89,6 +91,15 @@ class OCIBatch:
                 os.remove(database + suffix)
         os.makedirs(self.state_directory, exist_ok=True)
         self.commands.run([self.binary, "run", plan_path, "--db", database])
+
+    def accepts(self, plan_path):
+        """False when `ocibatch run --dry-run` refuses the plan for a job kind it cannot run yet
+        (a dry run changes nothing; other failures are left for the timed run to show)."""
+        try:
+            self.commands.run([self.binary, "run", "--dry-run", plan_path])
+        except ToolFailed as error:
+            return UNSUPPORTED not in error.output
+        return True
 
     def bench_queue(self, steps):
         return self.commands.run([self.binary, "bench-queue", "--steps", str(steps)], capture=True)

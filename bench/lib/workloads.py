@@ -5,17 +5,16 @@ snapshots it, and then times every client from the same starting state: registry
 import json
 import os
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
 
 import minimal_client as limit
 from images import KiB, LayoutWriter, MiB
 from registries import layer_bytes_moved, wipe_skopeo_cache
-from tools import ToolFailed, minimal_client_argv
+from tools import UNSUPPORTED, ToolFailed, minimal_client_argv
 
 LABEL_KEY = "org.example.bench.owner"
-# What `ocibatch run` says when a plan uses a job kind this build cannot run yet.
-UNSUPPORTED = "not supported yet"
 LABEL_VALUE = "team-bench"
 
 
@@ -75,8 +74,9 @@ class Row:
 class Bench:
     """What every workload needs: sizes, registries A and B, the clients, a work directory."""
 
-    def __init__(self, sizes, work, registry_a, registry_b, ocibatch, skopeo, commands, progress):
+    def __init__(self, sizes, work, registry_a, registry_b, ocibatch, skopeo, commands, progress, repeat=1):
         self.sizes = sizes
+        self.repeat = repeat
         self.work = work
         self.a = registry_a
         self.b = registry_b
@@ -112,13 +112,7 @@ class Bench:
             action()
             elapsed = time.monotonic() - started
             problem = check() if check else None
-        except ToolFailed as error:
-            if UNSUPPORTED in error.output:
-                self.progress(f"{label}: this ocibatch does not support it yet")
-                return UNSUPPORTED
-            self.progress(f"{label}: failed: {error}")
-            return f"failed: {_short(error)}"
-        except (limit.RegistryError, OSError) as error:
+        except (ToolFailed, limit.RegistryError, OSError) as error:
             self.progress(f"{label}: failed: {error}")
             return f"failed: {_short(error)}"
         if problem:
@@ -126,6 +120,26 @@ class Bench:
             return f"failed: {problem}"
         self.progress(f"{label}: {elapsed:.2f} s")
         return elapsed
+
+    def rounds(self, trials):
+        """Runs each of `trials` {name: trial} `repeat` times, interleaved (a, b, c, a, b, c…) so
+        that load from elsewhere on the machine falls on all of them alike. A trial returns a tuple
+        of results; the answer is {name: tuple of medians}, a failure winning over numbers."""
+        outcomes = {name: [] for name in trials}
+        for number in range(self.repeat):
+            if self.repeat > 1:
+                self.progress(f"round {number + 1} of {self.repeat}")
+            for name, trial in trials.items():
+                outcomes[name].append(trial())
+        return {name: tuple(_median(values) for values in zip(*results)) for name, results in outcomes.items()}
+
+    def choose_ocibatch(self, plan, stopgap_how, stopgap):
+        """`ocibatch run PLAN` when this build accepts the plan, else the labelled stopgap."""
+        if self.ocibatch.has_run:
+            if self.ocibatch.accepts(plan):
+                return None, lambda: self.ocibatch.run_plan(plan)
+            return f"STOPGAP (`ocibatch run` refused the plan: job kind {UNSUPPORTED}): {stopgap_how}", stopgap
+        return f"STOPGAP (no `ocibatch run` in this build): {stopgap_how}", stopgap
 
     def seed(self, layout, snapshot_name):
         """Pushes `layout` into an empty A with the LIMIT client and snapshots A's storage."""
@@ -148,18 +162,16 @@ class Bench:
         return path
 
 
-def first_supported(candidates, timed):
-    """Times the first of `candidates` [(how, action)] that this ocibatch supports: `timed(action)`
-    returns a result (or a tuple starting with one); UNSUPPORTED moves on to the next candidate.
-    Returns (outcome, how it was done)."""
-    skipped = []
-    for how, action in candidates:
-        outcome = timed(action)
-        result = outcome[0] if isinstance(outcome, tuple) else outcome
-        if result != UNSUPPORTED:
-            return outcome, "; ".join([how] + skipped)
-        skipped.append(f"(`ocibatch run` said {UNSUPPORTED!r})")
-    return outcome, "ocibatch: " + UNSUPPORTED
+def _median(values):
+    """The median of numbers; the first failure text if any value failed; else the last text."""
+    failures = [value for value in values if isinstance(value, str) and value.startswith(("failed", "not run"))]
+    if failures:
+        return failures[0]
+    numbers = sorted(value for value in values if isinstance(value, float))
+    if len(numbers) != len(values):
+        return values[-1]
+    middle = len(numbers) // 2
+    return numbers[middle] if len(numbers) % 2 else (numbers[middle - 1] + numbers[middle]) / 2
 
 
 def _short(error, limit_chars=160):
@@ -193,56 +205,60 @@ def migration(bench):
         missing = limit.verify_migrated(limit.Client(a), limit.Client(b), images)
         return f"{missing} of {len(images)} images missing or different at B" if missing else None
 
-    def twice(label, action):
-        bench.fresh(snapshot)
-        first = bench.measure(f"migration, {label}", action, migrated)
-        if isinstance(first, str):
-            return first, "not run: the migration failed"
-        bench.fresh(keep=True)
-        return first, bench.measure(f"re-run, {label}", action, migrated)
+    def twice(label, action, rerun_action=None, rerun_check=migrated):
+        """A trial: the migration from a fresh start, then the same again (or `rerun_action`)."""
+        def trial():
+            bench.fresh(snapshot)
+            first = bench.measure(f"migration, {label}", action, migrated)
+            if isinstance(first, str):
+                return first, "not run: the migration failed"
+            bench.fresh(keep=True)
+            return first, bench.measure(f"re-run, {label}", rerun_action or action, rerun_check)
+
+        return trial
 
     migrate_row = Row("1. migration A→B: " + _images_text(sizes.migration_repositories, sizes.migration_tags)
                       + f", {_mib(layout.unique_layer_bytes())} unique")
     rerun_row = Row("2. re-run of the finished migration (nothing to copy)")
 
-    candidates = []
-    if bench.ocibatch.has_run:
-        jobs = [{"id": f"repo{n:02d}", "copy": {"from": f"{a}/{repository}", "to": f"{b}/{repository}"}}
-                for n, repository in enumerate(repositories)]
-        plan = bench.write_plan("bench-migration", jobs)
-        candidates.append(("ocibatch: `ocibatch run` of one copy job per repository, 8 workers, fresh database "
-                           "each time", lambda: bench.ocibatch.run_plan(plan)))
+    jobs = [{"id": f"repo{n:02d}", "copy": {"from": f"{a}/{repository}", "to": f"{b}/{repository}"}}
+            for n, repository in enumerate(repositories)]
     insecure = bench.ocibatch.insecure(a, b)
-    candidates.append(("ocibatch: STOPGAP, a sequential loop of `ocibatch copy` per image",
-                       lambda: [bench.ocibatch.copy(f"docker://{a}/{r}:{t}", f"docker://{b}/{r}:{t}", *insecure)
-                                for r, t in images]))
-    (migrate_row.ocibatch, rerun_row.ocibatch), how = first_supported(
-        candidates, lambda action: twice("ocibatch", action))
-    migrate_row.notes.append(how)
+    stopgap, ocibatch_action = bench.choose_ocibatch(
+        bench.write_plan("bench-migration", jobs), "a sequential loop of `ocibatch copy` per image",
+        lambda: [bench.ocibatch.copy(f"docker://{a}/{r}:{t}", f"docker://{b}/{r}:{t}", *insecure) for r, t in images])
 
     def sync():
         for repository in repositories:
             prefix = repository.rsplit("/", 1)[0]
             bench.skopeo.sync(f"{a}/{repository}", f"{b}/{prefix}")
 
-    migrate_row.skopeo, rerun_row.skopeo = twice("skopeo sync", sync)
-
     def copy_loop():
         for repository, tag in images:
             bench.skopeo.copy(f"docker://{a}/{repository}:{tag}", f"docker://{b}/{repository}:{tag}")
 
-    loop, loop_rerun = twice("skopeo copy loop", copy_loop)
+    def limit_migrate():
+        limit.migrate(bench.client_a, bench.client_b, repositories)
+
+    def limit_rerun():
+        _expect_zero(limit.verify_migrated(bench.client_a, bench.client_b, images), "differing images")
+
+    results = bench.rounds({
+        "ocibatch": twice("ocibatch", ocibatch_action),
+        "skopeo sync": twice("skopeo sync", sync),
+        "skopeo copy loop": twice("skopeo copy loop", copy_loop),
+        # The re-run limit is itself the comparison of every manifest: nothing to check after it.
+        "limit": twice("limit", limit_migrate, limit_rerun, rerun_check=None),
+    })
+    migrate_row.ocibatch, rerun_row.ocibatch = results["ocibatch"]
+    migrate_row.skopeo, rerun_row.skopeo = results["skopeo sync"]
+    migrate_row.limit, rerun_row.limit = results["limit"]
+    loop, loop_rerun = results["skopeo copy loop"]
+    migrate_row.notes.append(f"ocibatch: {stopgap}" if stopgap else
+                             "ocibatch: `ocibatch run` of one copy job per repository, 8 workers, fresh database each time")
+    rerun_row.notes.append("ocibatch: as in row 1")
     migrate_row.notes.append(f"skopeo: `sync` per repository; `copy` loop {_cell(loop)}")
     rerun_row.notes.append(f"skopeo: `sync` per repository; `copy` loop {_cell(loop_rerun)}")
-
-    bench.fresh(snapshot)
-    limit_first = bench.measure(
-        "migration, limit", lambda: limit.migrate(bench.client_a, bench.client_b, repositories), migrated)
-    bench.fresh(keep=True)
-    limit_rerun = bench.measure(
-        "re-run, limit",
-        lambda: _expect_zero(limit.verify_migrated(bench.client_a, bench.client_b, images), "differing images"))
-    migrate_row.limit, rerun_row.limit = limit_first, limit_rerun
     migrate_row.notes.append("limit: blobs streamed GET A → PUT B once each, then mounts and manifests, 8 at a time")
     rerun_row.notes.append("limit: HEAD every manifest at A and B, 8 at a time")
     return [migrate_row, rerun_row]
@@ -289,8 +305,19 @@ def relabel(bench):
                 wrong += 1
         return f"{wrong} of {count} images lack the label" if wrong else None
 
+    work_layout = bench.path("relabel-skopeo-layout")
+
     def counted(label, action):
-        bench.fresh(snapshot)
+        """A trial: (seconds, what its requests were), counted from A's access log."""
+        def trial():
+            # The skopeo way's layout starts empty too.
+            shutil.rmtree(work_layout, ignore_errors=True)
+            bench.fresh(snapshot)
+            return requests_of(label, action)
+
+        return trial
+
+    def requests_of(label, action):
         mark = bench.a.log_mark()
         seconds = bench.measure(f"relabel, {label}", action)
         requests = bench.a.requests_since(mark)
@@ -304,21 +331,15 @@ def relabel(bench):
         return seconds, (f"{label}: {len(requests) / count:.1f} requests/image ({breakdown}), "
                          f"{_mib(layer_bytes_moved(requests, layout.layer_sizes))} of layers moved")
 
-    candidates = []
-    if bench.ocibatch.has_run:
-        plan = bench.write_plan("bench-relabel", [{
-            "id": "relabel",
-            "relabel": {"repositories": [f"{a}/{r}" for r in layout.repositories()], "labels": {LABEL_KEY: LABEL_VALUE}},
-        }])
-        candidates.append(("ocibatch: `ocibatch run` of one relabel job, 8 workers",
-                           lambda: bench.ocibatch.run_plan(plan)))
+    plan = bench.write_plan("bench-relabel", [{
+        "id": "relabel",
+        "relabel": {"repositories": [f"{a}/{r}" for r in layout.repositories()], "labels": {LABEL_KEY: LABEL_VALUE}},
+    }])
     insecure = bench.ocibatch.insecure(a)
-    candidates.append(("ocibatch: STOPGAP, a sequential loop of in-place `ocibatch copy --label`",
-                       lambda: [bench.ocibatch.copy(f"docker://{a}/{r}:{t}", f"docker://{a}/{r}:{t}", "--label",
-                                                    f"{LABEL_KEY}={LABEL_VALUE}", *insecure) for r, t in images]))
-    (row.ocibatch, ocibatch_counts), how = first_supported(candidates, lambda action: counted("ocibatch", action))
-
-    work_layout = bench.path("relabel-skopeo-layout")
+    stopgap, ocibatch_action = bench.choose_ocibatch(
+        plan, "a sequential loop of in-place `ocibatch copy --label`",
+        lambda: [bench.ocibatch.copy(f"docker://{a}/{r}:{t}", f"docker://{a}/{r}:{t}", "--label",
+                                     f"{LABEL_KEY}={LABEL_VALUE}", *insecure) for r, t in images])
 
     def skopeo_way():
         for repository, tag in images:
@@ -327,9 +348,15 @@ def relabel(bench):
             _edit_layout_label(work_layout, name)
             bench.skopeo.copy(f"oci:{work_layout}:{name}", f"docker://{a}/{repository}:{tag}")
 
-    row.skopeo, skopeo_counts = counted("skopeo", skopeo_way)
-    row.limit, limit_counts = counted(
-        "limit", lambda: limit.relabel(bench.client_a, images, LABEL_KEY, LABEL_VALUE))
+    results = bench.rounds({
+        "ocibatch": counted("ocibatch", ocibatch_action),
+        "skopeo": counted("skopeo", skopeo_way),
+        "limit": counted("limit", lambda: limit.relabel(bench.client_a, images, LABEL_KEY, LABEL_VALUE)),
+    })
+    row.ocibatch, ocibatch_counts = results["ocibatch"]
+    row.skopeo, skopeo_counts = results["skopeo"]
+    row.limit, limit_counts = results["limit"]
+    how = f"ocibatch: {stopgap}" if stopgap else "ocibatch: `ocibatch run` of one relabel job, 8 workers"
     row.notes += [how, "skopeo: copy out to a layout, edit config and manifest, copy back, per image"]
     row.notes += [text for text in (ocibatch_counts, skopeo_counts, limit_counts) if text]
     return [row]
@@ -389,35 +416,38 @@ def cleanup(bench):
         return None if left == kept else f"{len(left)} tags left, expected {len(kept)}"
 
     def timed(label, action):
-        bench.fresh(snapshot)
-        return bench.measure(f"cleanup, {label}", action, only_kept_left)
+        def trial():
+            bench.fresh(snapshot)
+            return (bench.measure(f"cleanup, {label}", action, only_kept_left),)
 
-    candidates = []
-    if bench.ocibatch.has_run:
-        plan = bench.write_plan("bench-cleanup", [{
-            "id": "cleanup",
-            "cleanup": {"repositories": [f"{a}/{repository}"], "delete": {"match": pattern}},
-        }])
-        candidates.append(("ocibatch: `ocibatch run` of one cleanup job (delete match ^pr-), 8 workers",
-                           lambda: bench.ocibatch.run_plan(plan)))
+        return trial
+
+    plan = bench.write_plan("bench-cleanup", [{
+        "id": "cleanup",
+        "cleanup": {"repositories": [f"{a}/{repository}"], "delete": {"match": pattern}},
+    }])
 
     def delete_listed():
         chosen = [t for t in limit.Client(a).tags(repository) if re.search(pattern, t)]
         bench.ocibatch.delete([f"docker://{a}/{repository}:{t}" for t in chosen], *bench.ocibatch.insecure(a))
 
-    candidates.append(("ocibatch: STOPGAP, the harness lists and filters the tags, then one sequential "
-                       "`ocibatch delete` of them all", delete_listed))
-    row.ocibatch, how = first_supported(candidates, lambda action: timed("ocibatch", action))
-    row.notes.append(how)
+    stopgap, ocibatch_action = bench.choose_ocibatch(
+        plan, "the harness lists and filters the tags, then one `ocibatch delete` of them all", delete_listed)
 
     def skopeo_loop():
         for tag in bench.skopeo.list_tags(f"{a}/{repository}"):
             if re.search(pattern, tag):
                 bench.skopeo.delete(f"{a}/{repository}:{tag}")
 
-    row.skopeo = timed("skopeo", skopeo_loop)
-    row.limit = timed("limit", lambda: limit.delete_tags(bench.client_a, repository,
-                                                         lambda tag: re.search(pattern, tag)))
+    results = bench.rounds({
+        "ocibatch": timed("ocibatch", ocibatch_action),
+        "skopeo": timed("skopeo", skopeo_loop),
+        "limit": timed("limit", lambda: limit.delete_tags(bench.client_a, repository,
+                                                          lambda tag: re.search(pattern, tag))),
+    })
+    (row.ocibatch,), (row.skopeo,), (row.limit,) = results["ocibatch"], results["skopeo"], results["limit"]
+    row.notes.append(f"ocibatch: {stopgap}" if stopgap else
+                     "ocibatch: `ocibatch run` of one cleanup job (delete match ^pr-), 8 workers")
     row.notes += ["skopeo: `list-tags`, then a `skopeo delete` loop",
                   "limit: GET tags/list, then HEAD + DELETE by digest per tag, 8 at a time"]
     return [row]
@@ -441,13 +471,19 @@ def single_image(bench):
         return None if found == digest else f"manifest at A is {found}, expected {digest}"
 
     def timed(label, action):
-        bench.fresh()
-        return bench.measure(f"single image, {label}", action, pushed)
+        def trial():
+            bench.fresh()
+            return (bench.measure(f"single image, {label}", action, pushed),)
 
-    row.ocibatch = timed("ocibatch", lambda: bench.ocibatch.copy(
-        f"oci:{layout.path}:v1", f"docker://{a}/single/img:v1", *bench.ocibatch.insecure(a)))
-    row.skopeo = timed("skopeo", lambda: bench.skopeo.copy(f"oci:{layout.path}:v1", f"docker://{a}/single/img:v1"))
-    row.limit = timed("limit", lambda: limit.push_layout(bench.client_a, layout))
+        return trial
+
+    results = bench.rounds({
+        "ocibatch": timed("ocibatch", lambda: bench.ocibatch.copy(
+            f"oci:{layout.path}:v1", f"docker://{a}/single/img:v1", *bench.ocibatch.insecure(a))),
+        "skopeo": timed("skopeo", lambda: bench.skopeo.copy(f"oci:{layout.path}:v1", f"docker://{a}/single/img:v1")),
+        "limit": timed("limit", lambda: limit.push_layout(bench.client_a, layout)),
+    })
+    (row.ocibatch,), (row.skopeo,), (row.limit,) = results["ocibatch"], results["skopeo"], results["limit"]
     row.notes.append("limit: POST + PUT per blob from the file, all blobs at once, then the manifest")
     return [row]
 
