@@ -20,20 +20,19 @@ struct OneJobPlan {
     }
 
     init(name: String, job: [String: Any], arguments: ParsedArguments, context: CommandContext) throws {
+        for host in arguments.all("insecure-registry") { try RegistryOptions.checkRegistryName(host) }
         var defaults: [String: Any] = ["insecureRegistries": arguments.all("insecure-registry")]
         if let path = arguments.value("docker-config") { defaults["dockerConfig"] = context.resolve(path) }
         if let path = arguments.value("ca-file") {
             let caFile = context.resolve(path)
-            guard FileManager.default.isReadableFile(atPath: caFile) else {
-                throw UsageError("--ca-file \(caFile): the file does not exist or cannot be read")
-            }
+            try RegistryOptions.checkCAFile(caFile)
             defaults["caFile"] = caFile
         }
         let document: [String: Any] = ["version": 1, "name": name, "defaults": defaults, "jobs": [job]]
         let data = try JSONSerialization.data(
             withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
         let validator = PlanValidator(baseDirectory: context.workingDirectory, homeDirectory: context.homeDirectory)
-        plan = try PlanLoader.load(data: data, source: "ocibatch \(name)", validator: validator)
+        plan = try PlanLoader.load(data: data, source: "the arguments", validator: validator)
         planJSON = try StoredPlan.envelope(
             planData: data, planFile: "ocibatch \(name)", baseDirectory: context.workingDirectory)
         self.arguments = arguments
