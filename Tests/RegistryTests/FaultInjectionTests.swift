@@ -9,12 +9,16 @@ import Testing
 /// what ends up stored is exactly the source, corrupt or partial content is never committed, and
 /// the faults really happened.
 @Suite(.serialized) struct FaultInjectionTests {
-    /// Every fault except the upload and download ones that have their own tests, by seed.
+    /// Every kind of fault at random, by seed; a step that fails (a corrupt layer) is started over
+    /// as the engine would, at most five times.
     @Test(arguments: [UInt64(7), 1_234])
     func copiesThroughRandomFaultsEndWithTheSourceDigests(seed: UInt64) async throws {
         let plain = try TestServices.registry(.plain).address
         let plain2 = try TestServices.registry(.plain2).address
-        let proxy = try FaultProxy(upstream: plain, schedule: .random(seed: seed, probability: 0.03))
+        var schedule = FaultSchedule.random(seed: seed, probability: 0.03)
+        // Few requests download blobs: corrupt more of them, so every run has steps that fail and start over.
+        schedule.probabilities[.corruptBlob] = 0.3
+        let proxy = try FaultProxy(upstream: plain, schedule: schedule)
         defer { proxy.stop() }
         let sources = try FaultTestSupport.SourceImages(seed: seed)
         let waits = FaultTestSupport.RetryWaits()
@@ -49,10 +53,12 @@ import Testing
         #expect(proxy.exchanges.contains { $0.method == "PATCH" && $0.path.contains("/blobs/uploads/") })
     }
 
-    @Test func corruptedDownloadIsDetectedAndNeverPushed() async throws {
+    /// Small layers, and a 4 MiB one sent in a single PUT of declared length.
+    @Test(arguments: [true, false])
+    func corruptedDownloadIsDetectedAndNeverPushed(small: Bool) async throws {
         let plain = try TestServices.registry(.plain).address
         let plain2 = try TestServices.registry(.plain2).address
-        let sources = try FaultTestSupport.SourceImages(seed: 40, small: true)
+        let sources = try FaultTestSupport.SourceImages(seed: small ? 40 : 41, small: small)
         let (tag, image) = sources.images[1]
         let repository = RegistryTestSessions.uniqueRepository("corrupt")
         let direct = FaultTestSupport.session([plain, plain2], retryPolicy: .none)
