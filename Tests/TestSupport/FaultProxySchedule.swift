@@ -137,22 +137,14 @@ public struct FaultSchedule: Sendable {
     }
 }
 
-/// SplitMix64 and FNV-1a: small, seeded, the same on every machine.
+/// Seeded draws (SplitMix64) and FNV-1a hashes: the same on every machine.
 struct FaultRandom {
-    var state: UInt64
+    private var generator: FuzzRandom
 
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
-    }
+    init(seed: UInt64) { generator = FuzzRandom(seed: seed) }
 
     /// A number in 0..<1.
-    mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    mutating func nextUnit() -> Double { Double(generator.next() >> 11) / Double(1 << 53) }
 
     static func hash(_ text: String) -> UInt64 {
         var value: UInt64 = 0xCBF2_9CE4_8422_2325
