@@ -40,7 +40,8 @@ import Testing
 
     /// A plan above the size limit is refused from its size, before it is read.
     @Test func oversizedPlanFileIsRefusedUnread() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plan-corpus-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "plan-corpus-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("huge.json").path

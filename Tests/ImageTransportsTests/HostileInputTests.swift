@@ -121,12 +121,14 @@ import Testing
         #expect(layer.digest == Digest.sha256(bomb))
 
         let target = scratch.join("layout")
-        let report = try await ImageCopier().copy(from: source, to: try OCILayoutDestination(directory: target), tag: "v1")
+        let report = try await ImageCopier().copy(
+            from: source, to: try OCILayoutDestination(directory: target), tag: "v1")
         #expect(report.digest == Digest.sha256(try await source.rootManifest().bytes))
         let copied = try Data(contentsOf: URL(fileURLWithPath: LayoutFixtures.blobPath(layer.digest, layout: target)))
         #expect(copied == bomb)
         // And the copy reads back from the layout (what `inspect` of it does) at its compressed size.
-        let back = try ImageManifest(bytes: try await OCILayoutSource(directory: target, tag: "v1").rootManifest().bytes)
+        let back = try ImageManifest(
+            bytes: try await OCILayoutSource(directory: target, tag: "v1").rootManifest().bytes)
         #expect(back.layers.map(\.size) == [Int64(bomb.count)])
     }
 }

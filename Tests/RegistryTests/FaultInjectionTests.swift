@@ -40,8 +40,10 @@ import Testing
             stepFailures += pushFailures + pullFailures
         }
         for (tag, image) in sources.images {
-            #expect(try await FaultTestSupport.expectStored(image, kind: .plain, repository: repository, tag: tag) == [])
-            #expect(try await FaultTestSupport.expectStored(image, kind: .plain2, repository: repository, tag: tag) == [])
+            #expect(
+                try await FaultTestSupport.expectStored(image, kind: .plain, repository: repository, tag: tag) == [])
+            #expect(
+                try await FaultTestSupport.expectStored(image, kind: .plain2, repository: repository, tag: tag) == [])
         }
         // The schedule did inject a fair mix, and the client retried through it.
         let counts = proxy.counts
@@ -70,7 +72,8 @@ import Testing
         let proxy = try FaultProxy(
             upstream: plain, schedule: .scripted([FaultRule(.corruptBlob, method: "GET", occurrences: nil)]))
         defer { proxy.stop() }
-        let session = FaultTestSupport.session([proxy.address, plain2], retryPolicy: FaultTestSupport.RetryWaits().policy())
+        let session = FaultTestSupport.session(
+            [proxy.address, plain2], retryPolicy: FaultTestSupport.RetryWaits().policy())
         let error = await #expect(throws: (any Error).self) {
             try await ImageCopier().copy(
                 from: try FaultTestSupport.repository(session, proxy.address, repository, tag: tag),
@@ -113,7 +116,8 @@ import Testing
         let once = FaultTestSupport.session([proxy.address], retryPolicy: .none, monolithicLimit: limit)
         let error = await #expect(throws: RegistryError.self) {
             try await ImageCopier(blobConcurrency: 1).copy(
-                from: try sources.source(tag), to: try FaultTestSupport.repository(once, proxy.address, repository, tag: tag),
+                from: try sources.source(tag),
+                to: try FaultTestSupport.repository(once, proxy.address, repository, tag: tag),
                 tag: tag)
         }
         #expect(error?.kind == .network)
@@ -129,7 +133,8 @@ import Testing
         let retrying = FaultTestSupport.session(
             [proxy.address], retryPolicy: FaultTestSupport.RetryWaits().policy(), monolithicLimit: limit)
         let report = try await ImageCopier().copy(
-            from: try sources.source(tag), to: try FaultTestSupport.repository(retrying, proxy.address, repository, tag: tag),
+            from: try sources.source(tag),
+            to: try FaultTestSupport.repository(retrying, proxy.address, repository, tag: tag),
             tag: tag)
         #expect(report.digest == image.rootDigest)
         #expect(proxy.count(.truncatedUpload) == 2)
@@ -151,7 +156,8 @@ import Testing
         let session = FaultTestSupport.session([proxy.address], retryPolicy: waits.policy())
         let repository = RegistryTestSessions.uniqueRepository("retry-after")
         let report = try await ImageCopier().copy(
-            from: try sources.source(tag), to: try FaultTestSupport.repository(session, proxy.address, repository, tag: tag),
+            from: try sources.source(tag),
+            to: try FaultTestSupport.repository(session, proxy.address, repository, tag: tag),
             tag: tag)
         #expect(report.digest == image.rootDigest)
         #expect(proxy.count(.tooManyRequestsWithRetryAfter) == 1)
@@ -204,7 +210,8 @@ import Testing
         defer { proxy.stop() }
         let session = FaultTestSupport.session(
             [proxy.address], retryPolicy: FaultTestSupport.RetryWaits().policy(), stallTimeout: .seconds(1))
-        let manifest = try await FaultTestSupport.repository(session, proxy.address, repository, tag: tag).rootManifest()
+        let manifest = try await FaultTestSupport.repository(session, proxy.address, repository, tag: tag)
+            .rootManifest()
         #expect(manifest.bytes == image.rootBytes)
         #expect(proxy.count(.stall) == 1)
         // The stalled request never reached the registry: the client hung up first.

@@ -102,7 +102,9 @@ enum FaultTestSupport {
         let client = try RegistryTestSessions.session(kind).client(for: address)
         for (digest, bytes) in image.blobs {
             let size = try await client.headBlob(repository, digest)
-            if size != Int64(bytes.count) { problems.append("blob \(digest) has size \(size.map(String.init) ?? "none")") }
+            if size != Int64(bytes.count) {
+                problems.append("blob \(digest) has size \(size.map(String.init) ?? "none")")
+            }
         }
         return problems
     }

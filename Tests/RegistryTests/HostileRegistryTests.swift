@@ -110,7 +110,8 @@ import Testing
         let error = await #expect(throws: RegistryError.self) {
             try await ImageCopier().copy(
                 from: RegistryRepository(
-                    session: fake.session(), reference: try Reference(parsing: "\(fake.address)/a/b@\(image.rootDigest)")),
+                    session: fake.session(),
+                    reference: try Reference(parsing: "\(fake.address)/a/b@\(image.rootDigest)")),
                 to: try OCILayoutDestination(directory: destination.path), tag: "v1")
         }
         #expect(error?.kind == .digestMismatch)

@@ -280,7 +280,8 @@ public final class FaultProxy: @unchecked Sendable {
             case .tooManyRequests, .tooManyRequestsWithRetryAfter: (429, "Too Many Requests", "TOOMANYREQUESTS")
             default: (503, "Service Unavailable", "UNAVAILABLE")
             }
-        let body = request.method == "HEAD" ? Data() : Data(#"{"errors":[{"code":"\#(code)","message":"injected"}]}"#.utf8)
+        let body =
+            request.method == "HEAD" ? Data() : Data(#"{"errors":[{"code":"\#(code)","message":"injected"}]}"#.utf8)
         var head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: application/json\r\n"
         if fault == .tooManyRequestsWithRetryAfter { head += "Retry-After: \(schedule.retryAfterSeconds)\r\n" }
         head += "Content-Length: \(body.count)\r\n\r\n"

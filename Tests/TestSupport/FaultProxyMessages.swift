@@ -106,7 +106,8 @@ struct FaultProxyResponse {
         var head = statusLine + "\r\n"
         for (name, value) in headers where !Self.hopHeaders.contains(name.lowercased()) {
             if name.lowercased() == "location" {
-                head += "\(name): \(value.replacingOccurrences(of: "//" + upstream + "/", with: "//" + proxy + "/"))\r\n"
+                head +=
+                    "\(name): \(value.replacingOccurrences(of: "//" + upstream + "/", with: "//" + proxy + "/"))\r\n"
             } else {
                 head += "\(name): \(value)\r\n"
             }
