@@ -3,8 +3,9 @@ import Foundation
 
 /// Passes chunks through from another source while hashing and counting them.
 ///
-/// Throws as soon as more than the expected size arrives, and at the end when the size or the
-/// digest differs, so a truncated or corrupt blob is never taken for the real one.
+/// Throws as soon as more than the expected size arrives, instead of returning the chunk that
+/// completes the expected size when the digest differs, and at the end when the content was short,
+/// so a truncated or corrupt blob is never taken for the real one.
 public final class VerifyingByteSource: ByteSource, @unchecked Sendable {
     private let lock = NSLock()
     private let source: any ByteSource
@@ -50,6 +51,9 @@ public final class VerifyingByteSource: ByteSource, @unchecked Sendable {
                 )
             }
             hasher.update(chunk)
+            // Check on the last byte, before handing the chunk on: a consumer that stops reading
+            // once it has the expected size (an upload with a declared length) never gets bad content.
+            if let expectedSize, count == expectedSize { try finish() }
         }
         return chunk
     }

@@ -21,6 +21,8 @@ struct ErrorReport {
     private static func hint(for error: any Error) -> String? {
         guard let error = error as? RegistryError else { return nil }
         switch error.kind {
+        case .unauthorized where error.credentialsWithheld:
+            return nil
         case .unauthorized:
             return "the registry wants credentials it did not get or accept: check the entry for this registry"
                 + " in the docker config (--docker-config, $DOCKER_CONFIG, ~/.docker/config.json)"

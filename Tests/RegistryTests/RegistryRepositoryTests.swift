@@ -12,6 +12,7 @@ private final class GatedSource: ImageSource, @unchecked Sendable {
     private let lock = NSLock()
     private let bytes: Data
     private var gate: CheckedContinuation<Void, Never>?
+    private var released = false
     private var opened = 0
     var openCount: Int { lock.withLock { opened } }
     var isWaiting: Bool { lock.withLock { gate != nil } }
@@ -25,12 +26,21 @@ private final class GatedSource: ImageSource, @unchecked Sendable {
 
     func blob(_ descriptor: Descriptor) async throws -> any ByteSource {
         lock.withLock { opened += 1 }
-        await withCheckedContinuation { continuation in lock.withLock { gate = continuation } }
+        // A latch: once released, later readers pass at once (a timed-out wait must not hang the test).
+        await withCheckedContinuation { continuation in
+            let passNow = lock.withLock { () -> Bool in
+                if released { return true }
+                gate = continuation
+                return false
+            }
+            if passNow { continuation.resume() }
+        }
         return DataByteSource(bytes)
     }
 
     func release() {
         let waiting = lock.withLock { () -> CheckedContinuation<Void, Never>? in
+            released = true
             defer { gate = nil }
             return gate
         }

@@ -10,6 +10,8 @@ public struct LoadInput: Codable, Sendable, Equatable {
     public var source: String
     /// For delete jobs: a tag that does not exist is already deleted, not an error.
     public var missingIsGone: Bool?
+    /// For delete jobs: the other tags of the repository the job deletes too.
+    public var alongWith: [String]? = nil
 }
 
 /// What a `load` step found.
@@ -89,6 +91,8 @@ public struct DiscoverResult: Codable, Sendable, Equatable {
 public struct DeleteInput: Codable, Sendable, Equatable {
     /// The registry reference as the plan names it (tag or digest).
     public var image: String
+    /// The other tags of the repository the job deletes too: a digest they share may be deleted.
+    public var alongWith: [String]? = nil
 }
 
 /// What a `delete` step did.

@@ -12,7 +12,7 @@ public struct TagPattern: Sendable, Hashable, CustomStringConvertible {
     /// The longest pattern a plan may hold; longer ones are mistakes or attacks.
     public static let maximumLength = 512
 
-    /// Compiles `source`, refusing overlong patterns and quantified groups that contain quantifiers.
+    /// Compiles `source`, refusing overlong patterns and quantified groups that contain quantifiers or `|`.
     public init(_ source: String) throws(TagPatternError) {
         guard !source.isEmpty else { throw TagPatternError(pattern: source, reason: "is empty") }
         guard source.count <= Self.maximumLength else {
@@ -23,8 +23,8 @@ public struct TagPattern: Sendable, Hashable, CustomStringConvertible {
         if let nested = NestedQuantifierScanner.findNestedQuantifier(in: source) {
             throw TagPatternError(
                 pattern: source,
-                reason: "repeats a group that itself repeats (\(nested)), which can take exponential time; "
-                    + "rewrite it without a quantifier on a group that contains one")
+                reason: "repeats a group that itself repeats or has alternatives (\(nested)), which can take "
+                    + "exponential time; rewrite it without a quantifier on such a group")
         }
         do {
             expression = try NSRegularExpression(pattern: source)
@@ -55,7 +55,8 @@ public struct TagPatternError: Error, Equatable, CustomStringConvertible {
     public var description: String { "\"\(pattern)\" \(reason)" }
 }
 
-/// Finds a repeating quantifier applied to a group that already contains one, like `(a+)+` or `(x*y){2,}`.
+/// Finds a repeating quantifier applied to a group that already contains one, like `(a+)+` or `(x*y){2,}`,
+/// or that contains alternatives, like `(a|aa)*`.
 ///
 /// Such patterns backtrack exponentially on near-misses in ICU's engine. The scan is syntactic and
 /// errs on the side of refusing: a safe pattern like `(\d+\.)+` is refused too, which a plan can
@@ -64,6 +65,8 @@ enum NestedQuantifierScanner {
     private struct Group {
         let start: String.Index
         var repeats = false
+        /// Holds a `|`: repeating it can match one text in exponentially many ways, like `(a|aa)*`.
+        var alternates = false
     }
 
     /// The offending group's text, or `nil` when the pattern has no nested repetition.
@@ -98,9 +101,13 @@ enum NestedQuantifierScanner {
                     lastAtom = nil
                     break
                 }
-                // A repetition anywhere inside makes every enclosing group repeat inside too.
+                // A repetition or alternation anywhere inside counts for every enclosing group too.
                 if closed.repeats { groups[groups.count - 1].repeats = true }
-                lastAtom = (closed.start, closed.repeats)
+                if closed.alternates { groups[groups.count - 1].alternates = true }
+                lastAtom = (closed.start, closed.repeats || closed.alternates)
+            case "|":
+                groups[groups.count - 1].alternates = true
+                lastAtom = nil
             case "*", "+", "?", "{":
                 let (repeats, end) = readQuantifier(in: pattern, at: index)
                 if repeats, let atom = lastAtom {

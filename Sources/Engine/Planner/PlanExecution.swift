@@ -74,7 +74,8 @@ public struct PlanExecution: Sendable {
                 attempts: retry.attempts, initialDelay: .milliseconds(retry.initialDelay.milliseconds),
                 maxDelay: .milliseconds(retry.maxDelay.milliseconds)))
         return Runner(
-            store: store, executors: executors(), configuration: configuration, logger: logger, counters: counters)
+            store: store, executors: executors(), configuration: configuration, logger: logger,
+            classifier: .engine, counters: counters)
     }
 
     /// The executor for every step kind; in a dry run, push and delete only report.

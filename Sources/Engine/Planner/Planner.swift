@@ -39,8 +39,9 @@ public struct Planner: Sendable {
                     steps.append(try discover(job.id, .repository(repository)))
                 }
             case .delete(let delete):
+                let along = Self.tagsDeletedAlong(delete.images)
                 for image in delete.images {
-                    steps += try deleteSteps(job.id, image)
+                    steps += try deleteSteps(job.id, image, alongWith: along[image] ?? [])
                 }
             case .cleanup:
                 problems.append(
@@ -112,11 +113,27 @@ public struct Planner: Sendable {
         return steps
     }
 
-    private func deleteSteps(_ jobID: String, _ image: Reference) throws -> [NewStep] {
+    /// `alongWith`: the other tags of the same repository that the job deletes, so that a digest
+    /// they share may go (a standard registry deletes every tag of a digest at once).
+    private func deleteSteps(_ jobID: String, _ image: Reference, alongWith: [String]) throws -> [NewStep] {
         let name = ImageLocation.registry(image).description
-        let load = try step(jobID, .load, LoadInput(source: name, missingIsGone: true), source: name, target: name)
-        let delete = try step(jobID, .delete, DeleteInput(image: name), dependsOn: [load.key], target: name)
+        let along = alongWith.isEmpty ? nil : alongWith
+        let load = try step(
+            jobID, .load, LoadInput(source: name, missingIsGone: true, alongWith: along), source: name, target: name)
+        let delete = try step(
+            jobID, .delete, DeleteInput(image: name, alongWith: along), dependsOn: [load.key], target: name)
         return [load, delete]
+    }
+
+    /// For each image of a delete job, the other tags the job names in the same repository.
+    static func tagsDeletedAlong(_ images: [Reference]) -> [Reference: [String]] {
+        var tagsByRepository: [String: Set<String>] = [:]
+        for image in images { if let tag = image.tag { tagsByRepository[image.name, default: []].insert(tag) } }
+        var result: [Reference: [String]] = [:]
+        for image in images {
+            result[image] = (tagsByRepository[image.name] ?? []).subtracting(image.tag.map { [$0] } ?? []).sorted()
+        }
+        return result
     }
 
     private func discover(_ jobID: String, _ source: ImageLocation) throws -> NewStep {
