@@ -8,16 +8,20 @@ import subprocess
 import sys
 
 LIB = os.path.dirname(os.path.abspath(__file__))
+# One command may take this long (seconds) before it is stopped and counted as failed, so that a
+# pathological case shows in the table instead of stalling the whole run.
+COMMAND_TIMEOUT = 600
 # What `ocibatch run` says when a plan uses a job kind this build cannot run yet.
 UNSUPPORTED = "not supported yet"
 
 
 class ToolFailed(Exception):
-    """A command exited non-zero; `output` is everything it printed."""
+    """A command exited non-zero (or did not finish: `returncode` None); `output` is what it printed."""
 
     def __init__(self, argv, returncode, output):
         name = " ".join([os.path.basename(argv[0])] + argv[1:2])
-        super().__init__(f"{name} exited {returncode}: {output.strip()[-600:]}")
+        outcome = "did not finish" if returncode is None else f"exited {returncode}"
+        super().__init__(f"{name} {outcome}: {output.strip()[-600:]}")
         self.output = output
 
 
@@ -34,10 +38,13 @@ class Commands:
             log.write("$ " + " ".join(argv) + "\n")
             log.flush()
             start = log.tell()
-            result = subprocess.run(
-                argv, text=True, env=self.environment, stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE if capture else log, stderr=subprocess.STDOUT if capture else log,
-            )
+            try:
+                result = subprocess.run(
+                    argv, text=True, env=self.environment, stdin=subprocess.DEVNULL, timeout=COMMAND_TIMEOUT,
+                    stdout=subprocess.PIPE if capture else log, stderr=subprocess.STDOUT if capture else log,
+                )
+            except subprocess.TimeoutExpired:
+                raise ToolFailed(argv, None, f"stopped after {COMMAND_TIMEOUT} s") from None
             if capture:
                 log.write(result.stdout)
         output = result.stdout if capture else _read_from(self.log_path, start)
