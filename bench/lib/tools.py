@@ -138,4 +138,4 @@ class Skopeo:
 
 def minimal_client_argv(*arguments):
     """The LIMIT client as its own process (for peak RSS): bench/lib/minimal_client_cli.py."""
-    return [sys.executable, os.path.join(LIB, "minimal_client_cli.py"), *arguments]
+    return [sys.executable, "-B", os.path.join(LIB, "minimal_client_cli.py"), *arguments]
