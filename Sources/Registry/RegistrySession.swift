@@ -95,6 +95,8 @@ public final class RegistrySession: Sendable {
     public let configuration: RegistryConfiguration
     public let http: HTTPClient
     public let tokens: TokenCache
+    /// Tag → digest checks shared by the deletes of a run (see `StandardDeleteProvider`).
+    public let tagDigests = TagDigestCache()
     private let clients = LockedDictionary<String, RegistryClient>()
 
     public init(configuration: RegistryConfiguration = RegistryConfiguration(), http: HTTPClient? = nil) {

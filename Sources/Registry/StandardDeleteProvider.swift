@@ -29,7 +29,8 @@ public struct StandardDeleteProvider: DeleteProvider {
             }
             digest = head.digest
         }
-        let sharing = try await Self.tags(of: repository, pointingAt: digest, client: client)
+        let sharing = try await Self.tags(
+            of: repository, pointingAt: digest, client: client, cache: session.tagDigests)
         if let tag = reference.tag {
             let untouched = sharing.filter { $0 != tag && !tags.contains($0) }
             if !untouched.isEmpty {
@@ -48,6 +49,7 @@ public struct StandardDeleteProvider: DeleteProvider {
         for case .deleteManifest(let registry, let repository, let digest, _) in actions {
             do {
                 try await session.client(for: registry).deleteManifest(repository, .digest(digest))
+                session.tagDigests.forget(digest, in: "\(registry)/\(repository)")
             } catch let error as RegistryError where error.isNotFound {
                 // Another tag deleted in the same run may have taken the manifest already.
                 throw RegistryError(
@@ -57,32 +59,69 @@ public struct StandardDeleteProvider: DeleteProvider {
         }
     }
 
-    /// The tags of `repository` that point at `digest`, sorted; each tag is checked with a HEAD,
-    /// a few at a time.
-    static func tags(of repository: String, pointingAt digest: Digest, client: RegistryClient) async throws
-        -> [String]
-    {
+    /// The tags of `repository` that point at `digest`, sorted. The tag list is read every time; a
+    /// tag's digest is checked with a HEAD (a few at a time) unless it was seen in the last minute,
+    /// so deleting a thousand tags of one repository costs about a thousand HEADs, not a million.
+    static func tags(
+        of repository: String, pointingAt digest: Digest, client: RegistryClient, cache: TagDigestCache
+    ) async throws -> [String] {
         let all: [String]
         do {
             all = try await client.listTags(repository)
         } catch let error as RegistryError where error.isNotFound {
             return []
         }
-        var matching: [String] = []
-        try await withThrowingTaskGroup(of: String?.self) { group in
-            var pending = all[...]
+        let key = "\(client.name)/\(repository)"
+        let known = cache.recent(key)
+        var digests: [String: Digest] = [:]
+        var unknown: [String] = []
+        for tag in all {
+            if let seen = known[tag] { digests[tag] = seen } else { unknown.append(tag) }
+        }
+        try await withThrowingTaskGroup(of: (String, Digest?).self) { group in
+            var pending = unknown[...]
             func startNext() {
                 guard let tag = pending.popFirst() else { return }
-                group.addTask {
-                    try await client.headManifest(repository, .tag(tag), forPush: true)?.digest == digest ? tag : nil
-                }
+                group.addTask { (tag, try await client.headManifest(repository, .tag(tag), forPush: true)?.digest) }
             }
             for _ in 0..<tagCheckConcurrency { startNext() }
-            while let result = try await group.next() {
-                if let tag = result { matching.append(tag) }
+            while let (tag, found) = try await group.next() {
+                if let found { digests[tag] = found }
                 startNext()
             }
         }
-        return matching.sorted()
+        cache.remember(key, digests)
+        return digests.filter { $0.value == digest }.map(\.key).sorted()
+    }
+}
+
+/// Which digest each tag of a repository had when last checked, kept for a minute, so the checks
+/// of many deletes in one repository share their HEADs. A digest deleted is forgotten at once.
+public final class TagDigestCache: Sendable {
+    private struct Entry: Sendable {
+        var checkedAt: ContinuousClock.Instant
+        var digests: [String: Digest]
+    }
+
+    private let entries = LockedDictionary<String, Entry>()
+    private let maxAge: Duration
+
+    init(maxAge: Duration = .seconds(60)) {
+        self.maxAge = maxAge
+    }
+
+    func recent(_ repository: String) -> [String: Digest] {
+        guard let entry = entries[repository], ContinuousClock.now - entry.checkedAt < maxAge else { return [:] }
+        return entry.digests
+    }
+
+    func remember(_ repository: String, _ digests: [String: Digest]) {
+        entries[repository] = Entry(checkedAt: .now, digests: digests)
+    }
+
+    func forget(_ digest: Digest, in repository: String) {
+        guard var entry = entries[repository] else { return }
+        entry.digests = entry.digests.filter { $0.value != digest }
+        entries[repository] = entry
     }
 }
