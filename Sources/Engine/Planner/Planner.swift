@@ -42,12 +42,15 @@ public struct Planner: Sendable {
                 for image in delete.images {
                     steps += try deleteSteps(job.id, image)
                 }
-            case .cleanup:
-                problems.append(
-                    PlanProblem(
-                        path: path + ".cleanup",
-                        message: "cleanup jobs are not supported yet (job \"\(job.id)\"); run it with a later ocibatch")
-                )
+            case .cleanup(let cleanup):
+                switch cleanup.scope {
+                case .repositories(let repositories):
+                    for repository in repositories {
+                        steps.append(try discover(job.id, .repository(repository)))
+                    }
+                case .catalogPrefix(let registry, let prefix):
+                    steps.append(try catalogDiscover(job.id, registry: registry, prefix: prefix))
+                }
             }
         }
         guard problems.isEmpty else { throw PlanError(source: plan.name, problems: problems) }
@@ -119,11 +122,11 @@ public struct Planner: Sendable {
         return [load, delete]
     }
 
-    private func discover(_ jobID: String, _ source: ImageLocation) throws -> NewStep {
+    func discover(_ jobID: String, _ source: ImageLocation) throws -> NewStep {
         try step(jobID, .discover, DiscoverInput(source: source.description), source: source.description)
     }
 
-    private func step<Input: Encodable>(
+    func step<Input: Encodable>(
         _ jobID: String, _ kind: StepKind, _ input: Input, dependsOn: [String] = [], source: String? = nil,
         target: String? = nil
     ) throws -> NewStep {
