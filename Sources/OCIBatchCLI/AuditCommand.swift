@@ -16,8 +16,9 @@ enum AuditCommand {
             with a shell-style pattern ('registry.example.com/team/*'); --digest takes a digest or a prefix
             of one. T is a time (2026-12-01, 2026-12-01T02:00:00Z) or a duration back from now (24h, 7d).
             --format json prints one JSON object per line with the fields run, step, job, op, source, target,
-            digest, mediaType, size, outcome, attempts, startedAt, endedAt, error (absent fields are null);
-            csv prints the same columns with a header line.
+            digest, mediaType, size, outcome, attempts, startedAt, endedAt, error, details (absent fields
+            are null; details is the step's JSON: a push's bytesMoved and requests, a delete's rule, a
+            cleanup's decision); csv prints the same columns but details, with a header line.
             """,
         arguments: ArgumentSpec(
             options: [
@@ -126,6 +127,7 @@ enum AuditCommand {
             "startedAt": string(record.startedAt.map(TimeArgument.format)),
             "endedAt": .string(TimeArgument.format(record.endedAt)),
             "error": string(record.error),
+            "details": record.details.flatMap { try? JSONValue.parse($0, subject: "audit details") } ?? .null,
         ]
     }
 
