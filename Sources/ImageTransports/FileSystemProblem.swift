@@ -9,8 +9,17 @@ enum FileSystemProblem {
         return text.prefix(1).lowercased() + text.dropFirst()
     }
 
-    /// The reason inside an error thrown by Foundation's file APIs, when it carries a POSIX code.
+    /// True for errors Foundation's file APIs throw (Cocoa or POSIX domain); false for Swift
+    /// errors of our own (a registry or transport error), which describe themselves.
+    static func isFoundationError(_ error: any Error) -> Bool {
+        let domain = (error as NSError).domain
+        return domain == NSCocoaErrorDomain || domain == NSPOSIXErrorDomain
+    }
+
+    /// The reason inside an error thrown by Foundation's file APIs, when it carries a POSIX code;
+    /// any other error's own description.
     static func reason(of error: any Error) -> String {
+        guard isFoundationError(error) else { return String(describing: error) }
         let nsError = error as NSError
         if nsError.domain == NSPOSIXErrorDomain { return reason(Int32(nsError.code)) }
         if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain

@@ -311,7 +311,10 @@ public actor OCILayoutDestination: ImageDestination {
             }
         } catch {
             unlink(partial)
-            if error is TransportError || error is OCIError { throw error }
+            // The source's own errors (a registry's digest mismatch, a lost connection) pass through.
+            if error is TransportError || error is OCIError || !FileSystemProblem.isFoundationError(error) {
+                throw error
+            }
             throw TransportError.failed(
                 "\(displayName): cannot write blob \(digest): \(FileSystemProblem.reason(of: error))")
         }

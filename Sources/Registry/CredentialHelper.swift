@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Asks a docker credential helper for a registry's credentials.
 public protocol CredentialHelperRunning: Sendable {
     /// The credentials `helper` holds for `serverURL`, or nil when it has none.
@@ -28,7 +32,7 @@ public struct CredentialHelperRunner: CredentialHelperRunning {
         let result = try await run(executable, program: program, input: serverURL + "\n")
         guard result.status == 0 else {
             if result.output.localizedCaseInsensitiveContains("credentials not found") { return nil }
-            throw CredentialHelperError.failed(program: program, status: result.status, message: result.output)
+            throw CredentialHelperError.failed(program: program, status: result.status)
         }
         struct Answer: Decodable {
             var username: String?
@@ -53,38 +57,63 @@ public struct CredentialHelperRunner: CredentialHelperRunning {
         return nil
     }
 
-    /// Runs the helper off the cooperative pool, killing it when the timeout passes.
+    /// Runs the helper off the cooperative pool, killing its process group when the timeout passes.
+    ///
+    /// Its stdin is one end of a socket pair, written with `MSG_NOSIGNAL`: a helper that exits
+    /// without reading makes the write fail with EPIPE instead of killing ocibatch with SIGPIPE.
     private func run(_ executable: String, program: String, input: String) async throws -> (
         status: Int32, output: String
     ) {
+        var ends: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+            throw CredentialHelperError.notFound(program: program)
+        }
+        let (ours, theirs) = (ends[0], ends[1])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["get"]
-        let stdin = Pipe()
         let stdout = Pipe()
-        process.standardInput = stdin
+        process.standardInput = FileHandle(fileDescriptor: theirs, closeOnDealloc: false)
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
         do {
             try process.run()
+            close(theirs)
         } catch {
+            close(theirs)
+            close(ours)
             throw CredentialHelperError.notFound(program: program)
         }
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         return try await withCheckedThrowingContinuation { continuation in
             let answer = ResumeOnce(continuation)
             // The deadline answers at once even if something still holds the helper's stdout open.
+            // Foundation starts the helper in its own process group, so the group is what is killed.
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [process] in
                 guard answer.resume(with: .failure(CredentialHelperError.timedOut(program: program))) else { return }
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                if process.isRunning { kill(-process.processIdentifier, SIGKILL) }
             }
             DispatchQueue.global().async {
-                stdin.fileHandleForWriting.write(Data(input.utf8))
-                try? stdin.fileHandleForWriting.close()
+                Self.send(Data(input.utf8), to: ours)
+                close(ours)
                 let data = stdout.fileHandleForReading.readDataToEndOfFile()
                 process.waitUntilExit()
                 let output = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 answer.resume(with: .success((process.terminationStatus, output)))
+            }
+        }
+    }
+
+    /// Writes all of `data` unless the reader is gone; never raises SIGPIPE.
+    private static func send(_ data: Data, to socket: Int32) {
+        data.withUnsafeBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.send(socket, base + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+                if written < 0, errno == EINTR { continue }
+                guard written > 0 else { return }
+                offset += written
             }
         }
     }
@@ -109,18 +138,19 @@ private final class ResumeOnce<Value: Sendable>: @unchecked Sendable {
     }
 }
 
-/// A credential helper that could not answer. Never carries what the helper printed on success.
+/// A credential helper that could not answer. Never carries what the helper printed: a helper
+/// that fails halfway may have printed its secret.
 public enum CredentialHelperError: Error, Equatable, CustomStringConvertible {
     case notFound(program: String)
-    case failed(program: String, status: Int32, message: String)
+    case failed(program: String, status: Int32)
     case invalidOutput(program: String)
     case timedOut(program: String)
 
     public var description: String {
         switch self {
         case .notFound(let program): "credential helper \(program) was not found on PATH"
-        case .failed(let program, let status, let message):
-            "credential helper \(program) failed with status \(status): \(message.prefix(200))"
+        case .failed(let program, let status):
+            "credential helper \(program) failed with exit status \(status) (its output is not shown: it may hold a secret)"
         case .invalidOutput(let program): "credential helper \(program) printed something that is not its JSON answer"
         case .timedOut(let program): "credential helper \(program) did not answer in time"
         }

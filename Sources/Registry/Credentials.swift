@@ -30,6 +30,9 @@ public struct Credentials: Sendable, Equatable, CustomStringConvertible, CustomD
         username == nil && password == nil && identityToken == nil && registryToken == nil
     }
 
+    /// True when there is something a token realm could be sent: a password or an identity token.
+    var hasSecret: Bool { basicAuthorization != nil || identityToken != nil }
+
     /// The value of a `Basic` Authorization header, when a user name and password are known.
     var basicAuthorization: String? {
         guard let username else { return nil }

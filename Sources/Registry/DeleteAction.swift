@@ -4,8 +4,9 @@ import OCI
 /// One thing a delete does, planned before anything is touched so a dry run can show it and the
 /// audit can record it.
 public enum DeleteAction: Sendable, Equatable, CustomStringConvertible {
-    /// `DELETE /v2/<repository>/manifests/<digest>` on a standard registry.
-    case deleteManifest(registry: String, repository: String, digest: Digest)
+    /// `DELETE /v2/<repository>/manifests/<digest>` on a standard registry; `tags` are the tags
+    /// that point at the digest and go with it (the registry has no way to delete only one).
+    case deleteManifest(registry: String, repository: String, digest: Digest, tags: [String])
     /// Docker Hub cannot delete a tag: the tag is pointed at the empty image instead.
     case overwriteTag(registry: String, repository: String, tag: String, emptyImage: Digest)
     /// Docker Hub: the repository's only tag is the one deleted, so the whole repository goes.
@@ -15,8 +16,9 @@ public enum DeleteAction: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .deleteManifest(let registry, let repository, let digest):
+        case .deleteManifest(let registry, let repository, let digest, let tags):
             "delete manifest \(registry)/\(repository)@\(digest)"
+                + (tags.isEmpty ? " (no tag points at it)" : " with its tags \(tags.joined(separator: ", "))")
         case .overwriteTag(let registry, let repository, let tag, let emptyImage):
             "overwrite tag \(registry)/\(repository):\(tag) with the empty image \(emptyImage)"
         case .deleteRepository(let registry, let repository):
@@ -30,8 +32,18 @@ public enum DeleteAction: Sendable, Equatable, CustomStringConvertible {
 public protocol DeleteProvider: Sendable {
     /// What deleting `reference` would do; nothing is changed.
     func plan(_ reference: Reference) async throws -> [DeleteAction]
+    /// What deleting `reference` would do when the tags `alongWith` of the same repository are
+    /// deleted in the same run; nothing is changed.
+    func plan(_ reference: Reference, alongWith tags: Set<String>) async throws -> [DeleteAction]
     /// Carries out actions `plan` returned.
     func execute(_ actions: [DeleteAction]) async throws
+}
+
+extension DeleteProvider {
+    /// Providers that delete a tag on its own need not know what else is deleted.
+    public func plan(_ reference: Reference, alongWith tags: Set<String>) async throws -> [DeleteAction] {
+        try await plan(reference)
+    }
 }
 
 /// The provider for a registry, chosen by exact host (decisions 1–5): Docker Hub, IBM Cloud
@@ -66,44 +78,21 @@ public struct RegistryDeleter: Sendable {
         return StandardDeleteProvider(session: session)
     }
 
-    /// What deleting `reference` would do.
-    public func plan(_ reference: Reference) async throws -> [DeleteAction] {
-        try await provider(for: reference).plan(reference)
+    /// What deleting `reference` would do, when the tags `alongWith` of the same repository are
+    /// deleted too.
+    public func plan(_ reference: Reference, alongWith tags: Set<String> = []) async throws -> [DeleteAction] {
+        try await provider(for: reference).plan(reference, alongWith: tags)
     }
 
-    /// Deletes `reference` and returns what was done.
+    /// Deletes `reference` and returns what was done. `alongWith` names the other tags of the same
+    /// repository deleted in the same run: on a standard registry a tag sharing its digest with a
+    /// tag not named there makes the delete refuse.
     @discardableResult
-    public func delete(_ reference: Reference) async throws -> [DeleteAction] {
+    public func delete(_ reference: Reference, alongWith tags: Set<String> = []) async throws -> [DeleteAction] {
         let provider = provider(for: reference)
-        let actions = try await provider.plan(reference)
+        let actions = try await provider.plan(reference, alongWith: tags)
         try await provider.execute(actions)
         return actions
     }
 }
 
-/// Any registry with the distribution API's DELETE: resolve the tag, delete by digest.
-public struct StandardDeleteProvider: DeleteProvider {
-    let session: RegistrySession
-
-    public func plan(_ reference: Reference) async throws -> [DeleteAction] {
-        let client = session.client(for: reference.registry)
-        let digest: Digest
-        if let given = reference.digest {
-            digest = given
-        } else {
-            let tag = reference.tag ?? "latest"
-            guard let head = try await client.headManifest(reference.repository, .tag(tag), forPush: true) else {
-                throw RegistryError(
-                    .notFound, url: reference.description, status: 404, message: "tag \(tag) does not exist")
-            }
-            digest = head.digest
-        }
-        return [.deleteManifest(registry: reference.registry, repository: reference.repository, digest: digest)]
-    }
-
-    public func execute(_ actions: [DeleteAction]) async throws {
-        for case .deleteManifest(let registry, let repository, let digest) in actions {
-            try await session.client(for: registry).deleteManifest(repository, .digest(digest))
-        }
-    }
-}

@@ -23,43 +23,45 @@ public struct DockerConfig: Sendable {
         credsStore: String? = nil,
         credHelpers: [String: String] = [:]
     ) {
-        self.auths = Dictionary(auths.map { (Self.normalizedKey($0.key), $0.value) }) { first, _ in first }
+        self.auths = Self.byNormalizedKey(auths)
         self.httpHeaders = httpHeaders
         self.credsStore = credsStore.flatMap { $0.isEmpty ? nil : $0 }
-        self.credHelpers = Dictionary(credHelpers.map { (Self.normalizedKey($0.key), $0.value) }) { first, _ in first }
+        self.credHelpers = Self.byNormalizedKey(credHelpers)
+    }
+
+    /// Entries by normalised key. When several keys normalise alike, the one already written in
+    /// normalised form wins (docker/cli looks the exact key up first), then the first in string
+    /// order, so the choice never depends on dictionary order.
+    static func byNormalizedKey<Value>(_ entries: [String: Value]) -> [String: Value] {
+        var chosen: [String: (key: String, value: Value)] = [:]
+        chosen.reserveCapacity(entries.count)
+        for (key, value) in entries {
+            let normalized = normalizedKey(key)
+            if let held = chosen[normalized], precedes(held.key, key, normalized: normalized) { continue }
+            chosen[normalized] = (key, value)
+        }
+        return chosen.mapValues(\.value)
+    }
+
+    private static func precedes(_ first: String, _ second: String, normalized: String) -> Bool {
+        let firstIsExact = first == normalized
+        let secondIsExact = second == normalized
+        if firstIsExact != secondIsExact { return firstIsExact }
+        return first < second
     }
 
     /// Decodes config JSON. Keys match case-insensitively, as Go's decoder does; an empty
-    /// document is an empty config.
+    /// document is an empty config. A field of the wrong type is an error, as it is for docker.
     public init(data: Data, source: String = "docker config") throws {
         guard !data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else {
             self = .empty
             return
         }
-        let root: [String: Any]
-        do {
-            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw DockerConfigError.notAnObject(source: source)
-            }
-            root = object
-        } catch let error as DockerConfigError {
-            throw error
-        } catch {
-            throw DockerConfigError.invalidJSON(source: source)
-        }
+        let file = try DockerConfigFile.decode(data, source: source)
         var auths: [String: Credentials] = [:]
-        for (key, value) in Self.field("auths", in: root) as? [String: Any] ?? [:] {
-            guard let entry = value as? [String: Any] else { throw DockerConfigError.invalidEntry(key: key) }
-            auths[key] = try Self.credentials(from: entry, key: key)
-        }
-        let headers = (Self.field("HttpHeaders", in: root) as? [String: Any] ?? [:]).compactMapValues { $0 as? String }
-        let helpers = (Self.field("credHelpers", in: root) as? [String: Any] ?? [:]).compactMapValues { $0 as? String }
-        self.init(
-            auths: auths,
-            httpHeaders: headers,
-            credsStore: Self.field("credsStore", in: root) as? String,
-            credHelpers: helpers
-        )
+        auths.reserveCapacity(file.auths.count)
+        for (key, entry) in file.auths { auths[key] = try Self.credentials(from: entry, key: key) }
+        self.init(auths: auths, httpHeaders: file.httpHeaders, credsStore: file.credsStore, credHelpers: file.credHelpers)
     }
 
     /// Loads the config the way ocibatch finds it.
@@ -134,16 +136,10 @@ public struct DockerConfig: Sendable {
         return auths[key] ?? .anonymous
     }
 
-    private static func field(_ name: String, in object: [String: Any]) -> Any? {
-        if let exact = object[name] { return exact }
-        return object.first { $0.key.caseInsensitiveCompare(name) == .orderedSame }?.value
-    }
-
-    private static func credentials(from entry: [String: Any], key: String) throws -> Credentials {
-        func string(_ name: String) -> String? { field(name, in: entry) as? String }
-        var username = string("username")
-        var password = string("password")
-        if let auth = string("auth"), !auth.isEmpty {
+    private static func credentials(from entry: DockerConfigFile.AuthEntry, key: String) throws -> Credentials {
+        var username = entry.username
+        var password = entry.password
+        if let auth = entry.auth, !auth.isEmpty {
             guard let decoded = Data(base64Encoded: auth), let pair = String(data: decoded, encoding: .utf8),
                 let colon = pair.firstIndex(of: ":"), colon != pair.startIndex
             else { throw DockerConfigError.invalidAuth(key: key) }
@@ -151,11 +147,8 @@ public struct DockerConfig: Sendable {
             password = String(pair[pair.index(after: colon)...]).trimmingCharacters(in: CharacterSet(["\0"]))
         }
         return Credentials(
-            username: username,
-            password: password,
-            identityToken: string("identitytoken"),
-            registryToken: string("registrytoken")
-        )
+            username: username, password: password, identityToken: entry.identityToken,
+            registryToken: entry.registryToken)
     }
 }
 
@@ -168,6 +161,8 @@ public enum DockerConfigError: Error, Equatable, CustomStringConvertible {
     case notAnObject(source: String)
     case invalidEntry(key: String)
     case invalidAuth(key: String)
+    /// A field of the wrong type, e.g. `auths["host"].auth` that is a number; `path` names it.
+    case invalidValue(source: String, path: String)
 
     public var description: String {
         switch self {
@@ -178,6 +173,7 @@ public enum DockerConfigError: Error, Equatable, CustomStringConvertible {
         case .invalidJSON(let source): "\(source) is not valid JSON"
         case .notAnObject(let source): "\(source) is not a JSON object"
         case .invalidEntry(let key): "docker config entry auths[\"\(key)\"] is not an object"
+        case .invalidValue(let source, let path): "\(source): \(path) has the wrong type"
         case .invalidAuth(let key):
             "docker config entry auths[\"\(key)\"] has an \"auth\" field that is not base64 of user:password"
         }

@@ -69,8 +69,12 @@ extension RegistryClient {
                 .invalidResponse, url: realm.absoluteString,
                 message: "token realm uses plain http but neither \(host) nor the realm is named insecure")
         }
+        let credentialsAllowed = mayReceiveCredentials(realm)
+        if !credentialsAllowed, credentials.hasSecret {
+            state.lock.withLock { state.credentialsWithheldFrom = realm }
+        }
         return try await withRetries {
-            if let identityToken = credentials.identityToken {
+            if let identityToken = credentials.identityToken, credentialsAllowed {
                 var form = [
                     ("grant_type", "refresh_token"), ("refresh_token", identityToken), ("client_id", "ocibatch"),
                 ]
@@ -96,13 +100,28 @@ extension RegistryClient {
                     .invalidResponse, message: "token realm \(realm.absoluteString) is not a usable URL")
             }
             var headers = configHeaders()
-            if let basic = credentials.basicAuthorization, realm.scheme == "https" || isRegistryHostName(realm) {
+            if let basic = credentials.basicAuthorization, credentialsAllowed {
                 headers.add(name: "Authorization", value: basic)
             }
             let response = try await execute(
                 HTTPRequest(method: .get, url: url, headers: headers, response: .collect(limit: 1 << 20)))
             return try await tokenAnswer(response, method: .get, realm: url)
         }
+    }
+
+    /// Credentials (password, identity token) go to a token realm only over https, or to the
+    /// registry's own host, or to a realm host the user named insecure: never in clear text to
+    /// some other machine the registry's challenge names.
+    func mayReceiveCredentials(_ realm: URL) -> Bool {
+        realm.scheme == "https" || isRegistryHostName(realm) || configuration.isInsecure(realm.hostAndPort)
+    }
+
+    /// Why a 401 may be ocibatch's own doing: the credentials were kept from a plain-http realm.
+    func withheldCredentialsMessage() -> String? {
+        guard let realm = state.lock.withLock({ state.credentialsWithheldFrom }) else { return nil }
+        return "credentials for \(name) were not sent to the token service at "
+            + "\(RegistryError.redacted(realm.absoluteString)) because it is plain http on another host; "
+            + "name \(realm.hostAndPort) insecure (--insecure-registry \(realm.hostAndPort)) to send them there"
     }
 
     /// The docker config's `HttpHeaders`, which docker also sends to the token realm.
@@ -115,7 +134,13 @@ extension RegistryClient {
         -> TokenCache.Issued
     {
         guard response.status == 200 else {
-            throw await error(for: response, method: method, url: realm, message: "token server refused the request")
+            var refused = await error(
+                for: response, method: method, url: realm, message: "token server refused the request")
+            if response.status == 401, let withheld = withheldCredentialsMessage() {
+                refused.message = withheld
+                refused.credentialsWithheld = true
+            }
+            throw refused
         }
         guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
             let token = (object["access_token"] as? String).flatMap({ $0.isEmpty ? nil : $0 })

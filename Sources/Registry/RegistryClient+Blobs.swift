@@ -50,28 +50,61 @@ extension RegistryClient {
         content: @escaping @Sendable () async throws -> any ByteSource
     ) async throws -> BlobTransfer {
         try await withRetries {
-            var location: URL
-            if let mountFrom, mountFrom != repository {
-                switch try await startUpload(repository, mount: descriptor.digest, from: mountFrom) {
-                case .mounted: return .mounted
-                case .upload(let url): location = url
+            let watch = UploadSourceWatch()
+            let content = watch.watching(content)
+            var location: URL?
+            do {
+                if let mountFrom, mountFrom != repository {
+                    switch try await startUpload(repository, mount: descriptor.digest, from: mountFrom) {
+                    case .mounted: return .mounted
+                    case .upload(let url): location = url
+                    }
+                } else {
+                    location = try await startUploadSession(repository, query: [], scopes: [Scope.push(repository)])
                 }
-            } else {
-                location = try await startUploadSession(repository, query: [], scopes: [Scope.push(repository)])
+                return try await send(repository, descriptor, session: &location, content: content)
+            } catch {
+                if let location { await abandonUpload(repository, location) }
+                throw watch.blame(
+                    for: error, digest: descriptor.digest, destination: "\(host)/\(repository)",
+                    stallTimeout: configuration.transferOptions.stallTimeout)
             }
-            if let chunkSize = configuration.uploadChunkSize, chunkSize > 0 {
-                location = try await patchInChunks(
-                    repository, location, descriptor, chunkSize: chunkSize, content: content)
-                return try await finishUpload(repository, location, descriptor, body: .none)
-            }
-            if descriptor.size <= configuration.monolithicUploadLimit {
-                return try await finishUpload(
-                    repository, location, descriptor, body: .stream(length: descriptor.size, makeSource: content))
-            }
-            location = try await patch(
-                repository, location, body: .stream(length: descriptor.size, makeSource: content), range: nil)
-            return try await finishUpload(repository, location, descriptor, body: .none)
         }
+    }
+
+    /// Sends the blob into the upload session at `session`, which follows the session's moves.
+    private func send(
+        _ repository: String, _ descriptor: Descriptor, session location: inout URL?,
+        content: @escaping @Sendable () async throws -> any ByteSource
+    ) async throws -> BlobTransfer {
+        guard let start = location else {
+            throw RegistryError(.invalidResponse, message: "no upload session for \(descriptor.digest)")
+        }
+        if let chunkSize = configuration.uploadChunkSize, chunkSize > 0 {
+            location = try await patchInChunks(
+                repository, start, descriptor, chunkSize: chunkSize, content: content) { location = $0 }
+            return try await finishUpload(repository, location ?? start, descriptor, body: .none)
+        }
+        if descriptor.size <= configuration.monolithicUploadLimit {
+            return try await finishUpload(
+                repository, start, descriptor, body: .stream(length: descriptor.size, makeSource: content))
+        }
+        let next = try await patch(
+            repository, start, body: .stream(length: descriptor.size, makeSource: content), range: nil)
+        location = next
+        return try await finishUpload(repository, next, descriptor, body: .none)
+    }
+
+    /// Asks the registry to drop an upload session that will not be finished (failed, cancelled),
+    /// so the partial upload does not stay in its storage. Best effort: one short try, even when
+    /// the caller was cancelled.
+    func abandonUpload(_ repository: String, _ location: URL) async {
+        let request = RegistryRequest(
+            method: .delete, url: location, response: .discard, scopes: [Scope.push(repository)], retries: false,
+            success: [200, 202, 204, 404], timeout: .seconds(5))
+        // A task of its own: the caller's cancellation (Ctrl-C) must not cancel the clean-up.
+        let cleanup = Task { _ = try? await self.send(request) }
+        await cleanup.value
     }
 
     enum UploadStart {
@@ -114,10 +147,11 @@ extension RegistryClient {
         return try self.location(of: response, after: location)
     }
 
-    /// Sends the blob in PATCHes of at most `chunkSize` bytes (each held in memory in turn).
+    /// Sends the blob in PATCHes of at most `chunkSize` bytes (each held in memory in turn);
+    /// `moved` hears of every new session location.
     private func patchInChunks(
         _ repository: String, _ start: URL, _ descriptor: Descriptor, chunkSize: Int64,
-        content: @Sendable () async throws -> any ByteSource
+        content: @Sendable () async throws -> any ByteSource, moved: (URL) -> Void
     ) async throws -> URL {
         let source = try await content()
         defer { source.close() }
@@ -135,6 +169,7 @@ extension RegistryClient {
             pending = Data(pending.dropFirst(count))
             location = try await patch(
                 repository, location, body: .data(Data(chunk)), range: offset...(offset + Int64(count) - 1))
+            moved(location)
             offset += Int64(count)
         }
         return location
@@ -193,7 +228,7 @@ extension RegistryClient {
 }
 
 /// Reports a blob that fails verification as a registry digest mismatch naming the URL.
-final class RegistryVerifyingSource: ByteSource, @unchecked Sendable {
+final class RegistryVerifyingSource: ByteSource, CustomStringConvertible, @unchecked Sendable {
     private let inner: VerifyingByteSource
     private let url: URL
 
@@ -213,4 +248,7 @@ final class RegistryVerifyingSource: ByteSource, @unchecked Sendable {
     }
 
     func close() { inner.close() }
+
+    /// Where the bytes come from, for errors that must name the source.
+    var description: String { RegistryError.redacted(url.absoluteString) }
 }

@@ -18,6 +18,8 @@ struct RegistryRequest: Sendable {
     var retries = true
     /// Statuses that count as success; any other is turned into a `RegistryError`.
     var success: Set<Int> = [200]
+    /// A limit on each exchange as a whole, for clean-up requests that must not hang.
+    var timeout: Duration?
 }
 
 /// The distribution API of one registry host.
@@ -50,6 +52,8 @@ public final class RegistryClient: Sendable {
         var scheme: Task<String, any Error>?
         var authentication: Authentication = .unknown
         var credentials: Task<Credentials, any Error>?
+        /// A plain-http token realm on another host that the credentials were kept from.
+        var credentialsWithheldFrom: URL?
         /// Blob uploads under way, by `repository@digest`: a second push of the same blob waits for the first.
         let uploads = LockedDictionary<String, Task<BlobTransfer, any Error>>()
         /// Pushes that found the same blob already on its way and waited for it (observed by tests).
@@ -163,7 +167,12 @@ public final class RegistryClient: Sendable {
     private func sendOnce(_ request: RegistryRequest) async throws -> HTTPResponse {
         let response = try await sendAuthenticated(request)
         guard request.success.contains(response.status) else {
-            throw await error(for: response, method: request.method, url: request.url)
+            var failure = await error(for: response, method: request.method, url: request.url)
+            if response.status == 401, let withheld = withheldCredentialsMessage() {
+                failure.message = withheld
+                failure.credentialsWithheld = true
+            }
+            throw failure
         }
         return response
     }
@@ -235,8 +244,15 @@ public final class RegistryClient: Sendable {
                 }
                 if let authorization { headers.replaceOrAdd(name: "Authorization", value: authorization) }
             }
+            var options: HTTPTransferOptions?
+            if let timeout = request.timeout {
+                options = configuration.transferOptions(for: url.hostAndPort)
+                options?.overallTimeout = timeout
+            }
             let response = try await execute(
-                HTTPRequest(method: method, url: url, headers: headers, body: body, response: request.response))
+                HTTPRequest(
+                    method: method, url: url, headers: headers, body: body, response: request.response,
+                    options: options))
             guard [301, 302, 303, 307, 308].contains(response.status) else { return response }
             guard let location = response.location, let next = URL(string: location, relativeTo: url)?.absoluteURL
             else { return response }

@@ -53,6 +53,9 @@ public struct RegistryError: Error, CustomStringConvertible, Sendable {
     public var message: String?
     /// The transport failure, for `.network`.
     public var underlying: (any Error)?
+    /// True for a 401 that follows ocibatch keeping the credentials from a plain-http token realm
+    /// on another host: the stored credentials may be right; `message` says what to allow.
+    public var credentialsWithheld = false
 
     public init(
         _ kind: Kind, method: String? = nil, url: String? = nil, status: Int? = nil, errors: [Detail] = [],
