@@ -49,7 +49,7 @@ import Testing
         let lines = all.stdout.split(separator: "\n")
         #expect(lines.count == 3)
         let first = try JSONValue.parse(Data(lines[0].utf8))
-        #expect(first.objectValue?.keys == AuditCommand.columns)
+        #expect(first.objectValue?.keys == AuditCommand.columns + ["details"])
 
         let failed = await runCommand(["audit", "--db", db, "--outcome", "failed", "--format", "csv"])
         #expect(failed.stdout.split(separator: "\n").count == 2)

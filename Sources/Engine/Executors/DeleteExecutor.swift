@@ -56,7 +56,8 @@ public struct DeleteExecutor: StepExecutor {
         }
         let provider = services.deleter.provider(for: reference)
         let actions = try await provider.plan(
-            Self.pinnedForDelete(reference, digest: recorded, deleter: services.deleter))
+            Self.pinnedForDelete(reference, digest: recorded, deleter: services.deleter),
+            alongWith: Set(input.alongWith ?? []))
         do {
             try await provider.execute(actions)
         } catch let error as RegistryError where error.isNotFound {

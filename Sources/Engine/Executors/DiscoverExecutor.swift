@@ -15,6 +15,10 @@ public struct DiscoverExecutor: StepExecutor {
 
     public func execute(_ step: ClaimedStep, context: StepContext) async throws -> StepExecution {
         let input = try step.decodedInput(DiscoverInput.self)
+        if let target = input.referrersTarget {
+            return try await ReferrerDiscovery(services: services).plan(
+                step, input: input, target: target, context: context)
+        }
         if case .cleanup(let cleanup) = services.planner.plan.job(withID: step.jobID)?.kind {
             let planning = CleanupPlanning(services: services)
             if let prefix = input.catalogPrefix {

@@ -25,7 +25,8 @@ public struct LoadExecutor: StepExecutor {
             var result = LoadResult(digest: root.digest.description, mediaType: root.mediaType.rawValue, size: size)
             if forDelete, case .registry(let reference) = location {
                 result.deleteActions = try await services.deleter.plan(
-                    DeleteExecutor.pinnedForDelete(reference, digest: root.digest, deleter: services.deleter)
+                    DeleteExecutor.pinnedForDelete(reference, digest: root.digest, deleter: services.deleter),
+                    alongWith: Set(input.alongWith ?? [])
                 ).map(\.description)
             }
             return .succeeded(

@@ -9,7 +9,7 @@ import Queue
 /// It checks first, before reading anything from the source: a target tag that already has the
 /// digest is `skipped` after that one HEAD (a re-run of a finished migration costs one request per
 /// image here). Otherwise `ImageCopier` copies, skipping blobs the target holds; a target in the
-/// source's own repository is not even asked about the layers (`SameRepositoryDestination`).
+/// source's own repository is not even asked about the layers (`PushDestination`).
 /// The details record the bytes moved and the requests the run's HTTP session started while the
 /// step ran (exact with one worker; with more, other steps' requests are counted too).
 public struct PushExecutor: StepExecutor {
@@ -31,7 +31,9 @@ public struct PushExecutor: StepExecutor {
         let (opened, tag) = try services.endpoints.openDestination(target, defaultTag: from.tag)
         let expected = try ExecutionServices.pinnedDigest(
             LoadResult(digest: mutated?.digest ?? loaded.digest), of: input.source)
-        if let tag, try await opened.manifestDigest(tag: tag) == expected {
+        var current: Digest?
+        if let tag { current = try await opened.manifestDigest(tag: tag) }
+        if tag != nil, current == expected {
             let result = PushResult(
                 digest: expected.description, mediaType: mutated?.mediaType ?? loaded.mediaType ?? "",
                 size: mutated?.size ?? loaded.size ?? 0, skipped: true, bytesMoved: 0, blobsUploaded: 0,
@@ -45,8 +47,9 @@ public struct PushExecutor: StepExecutor {
             from, at: try ExecutionServices.pinnedDigest(loaded, of: input.source))
         let source: any ImageSource =
             if let mutated, mutated.changed { try OverlayImageSource(base: pinned, mutation: mutated) } else { pinned }
-        let destination: any ImageDestination =
-            Self.isSameRepository(from, target) ? SameRepositoryDestination(base: opened, mutation: mutated) : opened
+        let destination = PushDestination(
+            base: opened, tag: tag, tagDigest: current, sameRepository: Self.isSameRepository(from, target),
+            mutation: mutated)
         let copied = try await copier.copy(from: source, to: destination, tag: tag)
         context.addBytesMoved(copied.bytesMoved)
         let result = PushResult(

@@ -10,6 +10,8 @@ public struct LoadInput: Codable, Sendable, Equatable {
     public var source: String
     /// For delete jobs: a tag that does not exist is already deleted, not an error.
     public var missingIsGone: Bool?
+    /// For delete jobs: the other tags of the repository the job deletes too.
+    public var alongWith: [String]?
 }
 
 /// What a `load` step found.
@@ -85,10 +87,14 @@ public struct DiscoverInput: Codable, Sendable, Equatable {
     public var source: String
     /// Repositories of the catalog whose names start with this (cleanup jobs).
     public var catalogPrefix: String?
+    /// Copy jobs with `referrers`: `source` is one image and this is where it was copied; the step
+    /// finds the artifacts that point at the image and queues their copies next to it.
+    public var referrersTarget: String?
 
-    public init(source: String, catalogPrefix: String? = nil) {
+    public init(source: String, catalogPrefix: String? = nil, referrersTarget: String? = nil) {
         self.source = source
         self.catalogPrefix = catalogPrefix
+        self.referrersTarget = referrersTarget
     }
 }
 

@@ -24,15 +24,12 @@ public struct Planner: Sendable {
             let path = "$.jobs[\(index)]"
             switch job.kind {
             case .copy(let copy):
-                if copy.referrers {
-                    problems.append(PlanProblem(path: path + ".copy.referrers", message: "is not supported yet"))
-                }
                 if copy.from.isRepository {
                     steps.append(try discover(job.id, copy.from))
                 } else {
                     steps += try imageSteps(
                         job.id, source: copy.from, target: Self.target(copy.to, forTag: copy.from.tag),
-                        mutation: copy.mutation, platforms: copy.platforms)
+                        mutation: copy.mutation, platforms: copy.platforms, referrers: copy.referrers)
                 }
             case .relabel(let relabel):
                 for repository in relabel.repositories {
@@ -40,7 +37,12 @@ public struct Planner: Sendable {
                 }
             case .delete(let delete):
                 for image in delete.images {
-                    steps += try deleteSteps(job.id, image)
+                    // Tags of one digest go together; the registry refuses a delete that would take a
+                    // tag the job does not name.
+                    let others = delete.images.filter {
+                        $0.registry == image.registry && $0.repository == image.repository && $0.tag != image.tag
+                    }.compactMap(\.tag)
+                    steps += try deleteSteps(job.id, image, alongWith: others)
                 }
             case .cleanup(let cleanup):
                 switch cleanup.scope {
@@ -74,7 +76,7 @@ public struct Planner: Sendable {
                 let image = try Self.image(source, tag: tag)
                 steps += try imageSteps(
                     jobID, source: image, target: Self.target(copy.to, forTag: tag), mutation: copy.mutation,
-                    platforms: copy.platforms)
+                    platforms: copy.platforms, referrers: copy.referrers)
             case .relabel(let relabel):
                 guard relabel.tags.accepts(tag), case .repository(let repository) = source else { continue }
                 let target = ImageLocation.registry(try repository.reference(tag: relabel.targetTag(for: tag)))
@@ -90,9 +92,9 @@ public struct Planner: Sendable {
 
     // MARK: Steps
 
-    private func imageSteps(
+    func imageSteps(
         _ jobID: String, source: ImageLocation, target: ImageLocation, mutation: Mutation?,
-        platforms: [String]? = nil
+        platforms: [String]? = nil, referrers: Bool = false
     ) throws -> [NewStep] {
         let load = try step(jobID, .load, LoadInput(source: source.description), source: source.description)
         var steps = [load]
@@ -112,13 +114,24 @@ public struct Planner: Sendable {
             jobID, .push, PushInput(source: source.description, target: target.description),
             dependsOn: pushDependencies, source: source.description, target: target.description)
         steps.append(push)
+        if referrers {
+            // After the image: find the artifacts that point at it and queue their copies.
+            let input = DiscoverInput(source: source.description, referrersTarget: target.description)
+            steps.append(
+                try step(
+                    jobID, .discover, input, dependsOn: pushDependencies + [push.key], source: source.description,
+                    target: target.description))
+        }
         return steps
     }
 
-    private func deleteSteps(_ jobID: String, _ image: Reference) throws -> [NewStep] {
+    private func deleteSteps(_ jobID: String, _ image: Reference, alongWith: [String]) throws -> [NewStep] {
         let name = ImageLocation.registry(image).description
-        let load = try step(jobID, .load, LoadInput(source: name, missingIsGone: true), source: name, target: name)
-        let delete = try step(jobID, .delete, DeleteInput(image: name), dependsOn: [load.key], target: name)
+        let others = alongWith.isEmpty ? nil : Array(Set(alongWith)).sorted()
+        let load = try step(
+            jobID, .load, LoadInput(source: name, missingIsGone: true, alongWith: others), source: name, target: name)
+        let delete = try step(
+            jobID, .delete, DeleteInput(image: name, alongWith: others), dependsOn: [load.key], target: name)
         return [load, delete]
     }
 
