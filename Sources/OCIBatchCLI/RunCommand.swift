@@ -56,7 +56,8 @@ enum RunCommand {
         let start = try await session.execution.start(planJSON: planJSON, forceNew: true)
         let summary = try await session.run(start.run.id, workers: workers, reporter: .quiet)
         context.print("dry run of plan '\(plan.name)': nothing was changed")
-        try await printCleanupDecisions(run: start.run.id, store: store, errors: session.execution.errors, context: context)
+        try await printCleanupDecisions(
+            run: start.run.id, store: store, errors: session.execution.errors, context: context)
         for record in try await store.audit(AuditFilter(run: start.run.id)) {
             let subject = record.target ?? record.source ?? "-"
             let note = record.error.map { "  \($0)" } ?? ""

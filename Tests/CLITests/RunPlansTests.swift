@@ -173,7 +173,9 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try await RunWorkspace.skopeoDigest("\(repository):pr-1") == nil)
         #expect(try await RunWorkspace.skopeoDigest("\(repository):stable") != nil)
-        let audit = await workspace.ocibatch(["audit", "--op", "delete", "--ref", "*/cleanup:*", "--format", "json"])
+        let audit = await workspace.ocibatch([
+            "audit", "--op", "delete", "--ref", "\(repository):*", "--format", "json",
+        ])
         let line = try #require(audit.stdout.split(separator: "\n").first)
         let record = try JSONValue.parse(Data(line.utf8))
         #expect(record["outcome"]?.stringValue == "succeeded")

@@ -125,10 +125,12 @@ import Testing
     @Test func cleanupAndReferrersPlanDiscoverSteps() throws {
         let cleanup = Planner(
             plan: try Self.plan(
-                #"{"id": "c", "cleanup": {"repositories": ["reg.test:5000/a", "reg.test:5000/b"], "keep": {"last": 1}}}"#))
+                #"{"id": "c", "cleanup": {"repositories": ["reg.test:5000/a", "reg.test:5000/b"], "keep": {"last": 1}}}"#
+            ))
         #expect(try cleanup.rootSteps().map(\.kind) == [.discover, .discover])
         let catalog = Planner(
-            plan: try Self.plan(#"{"id": "c", "cleanup": {"catalogPrefix": "reg.test:5000/team/", "keep": {"last": 1}}}"#))
+            plan: try Self.plan(
+                #"{"id": "c", "cleanup": {"catalogPrefix": "reg.test:5000/team/", "keep": {"last": 1}}}"#))
         let root = try catalog.rootSteps()
         #expect(root.map(\.source) == ["reg.test:5000/team/*"])
         let referrers = Planner(

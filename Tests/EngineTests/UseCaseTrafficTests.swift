@@ -105,7 +105,9 @@ import Testing
         let source = Self.repositoryName(try TestServices.plainRegistry, "migrate")
         let target = Self.repositoryName(try TestServices.secondPlainRegistry, "migrate")
         var content = CleanupTestRepository()
-        for number in 1...6 { content.tag("1.\(number)", content.addImage(seed: 44_000 + UInt64(number), created: nil)) }
+        for number in 1...6 {
+            content.tag("1.\(number)", content.addImage(seed: 44_000 + UInt64(number), created: nil))
+        }
         try await Self.push(content, to: source)
         let plan = try Self.plan(
             #"{"id": "migrate", "copy": {"from": "\#(source)", "to": "\#(target)"}}"#,

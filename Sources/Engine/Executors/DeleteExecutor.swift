@@ -26,7 +26,8 @@ public struct DeleteExecutor: StepExecutor {
             return .skipped(
                 StepReport(
                     digest: input.expectedDigest, error: "not removable: \(reason)",
-                    details: try StepJSON.encode(DeleteResult(digest: input.expectedDigest, actions: [], gone: false, rule: reason))))
+                    details: try StepJSON.encode(
+                        DeleteResult(digest: input.expectedDigest, actions: [], gone: false, rule: reason))))
         }
         let recorded: Digest
         var loaded: LoadResult?

@@ -133,7 +133,8 @@ public struct CleanupRecord: Codable, Sendable, Equatable {
         self.decidedAt = CleanupDecisionTable.formatDate(decidedAt)
         entries = decision.entries.map { entry in
             Entry(
-                tag: entry.tag, digest: entry.digest.description, created: entry.created.map(CleanupDecisionTable.formatDate),
+                tag: entry.tag, digest: entry.digest.description,
+                created: entry.created.map(CleanupDecisionTable.formatDate),
                 unknownCreatedReason: entry.unknownCreatedReason, rule: entry.rule.description,
                 action: entry.action.rawValue)
         }
