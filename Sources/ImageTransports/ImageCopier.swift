@@ -97,7 +97,7 @@ public struct ImageCopier: Sendable {
             func start(_ descriptor: Descriptor) {
                 let data = created.blobs[descriptor.digest]
                 group.addTask {
-                    if try await destination.hasBlob(descriptor) { return .alreadyPresent }
+                    // putBlob checks for the blob itself; asking hasBlob first would check twice.
                     let content: (any ByteSource)? = data.map { DataByteSource($0) }
                     return try await destination.putBlob(descriptor, from: source, content: content)
                 }

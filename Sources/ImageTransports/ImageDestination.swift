@@ -23,7 +23,8 @@ public protocol ImageDestination: Sendable {
     func hasBlob(_ descriptor: Descriptor) async throws -> Bool
     /// Stores a blob. With `content` nil the destination reads it from `source` (or mounts it, when
     /// the source is a repository of the same registry); otherwise it stores exactly `content`, which
-    /// must match the descriptor (blobs created by a mutation).
+    /// must match the descriptor (blobs created by a mutation). A blob the destination already
+    /// holds is not sent again: the answer is `.alreadyPresent`.
     func putBlob(_ descriptor: Descriptor, from source: any ImageSource, content: (any ByteSource)?) async throws
         -> BlobTransfer
     /// The digest the tag points at now, or nil when the tag does not exist.

@@ -95,4 +95,3 @@ public struct RegistryDeleter: Sendable {
         return actions
     }
 }
-

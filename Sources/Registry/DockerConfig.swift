@@ -61,7 +61,8 @@ public struct DockerConfig: Sendable {
         var auths: [String: Credentials] = [:]
         auths.reserveCapacity(file.auths.count)
         for (key, entry) in file.auths { auths[key] = try Self.credentials(from: entry, key: key) }
-        self.init(auths: auths, httpHeaders: file.httpHeaders, credsStore: file.credsStore, credHelpers: file.credHelpers)
+        self.init(
+            auths: auths, httpHeaders: file.httpHeaders, credsStore: file.credsStore, credHelpers: file.credHelpers)
     }
 
     /// Loads the config the way ocibatch finds it.

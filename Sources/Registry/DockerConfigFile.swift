@@ -51,7 +51,8 @@ struct DockerConfigFile: Decodable {
         switch error {
         case .typeMismatch(_, let context) where context.codingPath.isEmpty:
             return .notAnObject(source: source)
-        case .typeMismatch(_, let context) where context.codingPath.count == 2
+        case .typeMismatch(_, let context)
+        where context.codingPath.count == 2
             && context.codingPath[0].stringValue.lowercased() == "auths":
             return .invalidEntry(key: context.codingPath[1].stringValue)
         case .typeMismatch(_, let context), .valueNotFound(_, let context):

@@ -109,11 +109,11 @@ extension RegistryClient {
         }
     }
 
-    /// Credentials (password, identity token) go to a token realm only over https, or to the
-    /// registry's own host, or to a realm host the user named insecure: never in clear text to
-    /// some other machine the registry's challenge names.
+    /// Credentials (password, identity token) go to a token realm only over https or to the
+    /// registry's own host: never in clear text to some other machine the registry's challenge
+    /// names, even one named insecure (that allows plain http, not handing it secrets).
     func mayReceiveCredentials(_ realm: URL) -> Bool {
-        realm.scheme == "https" || isRegistryHostName(realm) || configuration.isInsecure(realm.hostAndPort)
+        realm.scheme == "https" || isRegistryHostName(realm)
     }
 
     /// Why a 401 may be ocibatch's own doing: the credentials were kept from a plain-http realm.
@@ -121,7 +121,7 @@ extension RegistryClient {
         guard let realm = state.lock.withLock({ state.credentialsWithheldFrom }) else { return nil }
         return "credentials for \(name) were not sent to the token service at "
             + "\(RegistryError.redacted(realm.absoluteString)) because it is plain http on another host; "
-            + "name \(realm.hostAndPort) insecure (--insecure-registry \(realm.hostAndPort)) to send them there"
+            + "the token service must use https, or be reached on the registry's own host name"
     }
 
     /// The docker config's `HttpHeaders`, which docker also sends to the token realm.

@@ -82,7 +82,8 @@ extension RegistryClient {
         }
         if let chunkSize = configuration.uploadChunkSize, chunkSize > 0 {
             location = try await patchInChunks(
-                repository, start, descriptor, chunkSize: chunkSize, content: content) { location = $0 }
+                repository, start, descriptor, chunkSize: chunkSize, content: content
+            ) { location = $0 }
             return try await finishUpload(repository, location ?? start, descriptor, body: .none)
         }
         if descriptor.size <= configuration.monolithicUploadLimit {

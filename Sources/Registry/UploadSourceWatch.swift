@@ -9,6 +9,8 @@ import OCI
 final class UploadSourceWatch: @unchecked Sendable {
     private let lock = NSLock()
     private var readStarted: ContinuousClock.Instant?
+    /// How long the last read that was interrupted (the upload gave up on it) had waited.
+    private var interruptedWait: Duration?
     private var failure: (any Error)?
     private var sourceName: String?
 
@@ -27,6 +29,7 @@ final class UploadSourceWatch: @unchecked Sendable {
 
     fileprivate func readEnds(_ error: (any Error)?) {
         lock.withLock {
+            if error is CancellationError, let readStarted { interruptedWait = .now - readStarted }
             readStarted = nil
             if let error, !(error is CancellationError), failure == nil { failure = error }
         }
@@ -36,7 +39,9 @@ final class UploadSourceWatch: @unchecked Sendable {
     /// stall (a read waiting for at least half the stall timeout), named first; else `error`.
     func blame(for error: any Error, digest: Digest, destination: String, stallTimeout: Duration) -> any Error {
         guard !(error is CancellationError) else { return error }
-        let (started, failure, name) = lock.withLock { (readStarted, self.failure, sourceName) }
+        let (waited, failure, name) = lock.withLock {
+            (readStarted.map { .now - $0 } ?? interruptedWait, self.failure, sourceName)
+        }
         let source = "reading blob \(digest)" + (name.map { " from \($0)" } ?? "")
         let aborted = "upload to \(destination) aborted"
         if let failure = failure as? RegistryError {
@@ -52,7 +57,7 @@ final class UploadSourceWatch: @unchecked Sendable {
             return RegistryError(failure.kind, message: "\(source): \(problem); \(aborted)")
         }
         if failure != nil { return error }
-        guard let started, case let waited = ContinuousClock.now - started, waited >= stallTimeout / 2,
+        guard let waited, waited >= stallTimeout / 2,
             let uploadError = error as? RegistryError, uploadError.kind == .network
         else { return error }
         return RegistryError(

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Registry
@@ -101,6 +102,43 @@ private final class FakeHelpers: CredentialHelperRunning, @unchecked Sendable {
         #expect(try await parsed.credentials(for: "docker.io", helpers: helpers).identityToken == "hub-token")
         #expect(helpers.asked.contains("special a.example"))
         #expect(!helpers.asked.contains("store a.example"))
+    }
+
+    /// docker/cli looks the exact key up first; which of several spellings wins must not depend
+    /// on dictionary order.
+    @Test(arguments: 0..<8)
+    func exactKeyWinsOverNormalisedSpellings(round: Int) async throws {
+        let spellings = [
+            ("https://reg.example:5000/v1/", "a"), ("reg.example:5000", "exact"), ("http://reg.example:5000", "b"),
+            ("REG.example:5000", "c"),
+        ]
+        let ordered = round % 2 == 0 ? spellings : spellings.reversed()
+        func entry(_ spelling: (String, String)) -> String {
+            let auth = base64("user-" + spelling.1 + ":pw")
+            return #""\#(spelling.0)": {"auth": "\#(auth)"}"#
+        }
+        let parsed = try config(#"{"auths": {\#(ordered.map(entry).joined(separator: ", "))}}"#)
+        #expect(
+            try await parsed.credentials(for: "reg.example:5000", helpers: FakeHelpers([:])).username == "user-exact")
+        // Without an exact key, the first spelling in string order wins, every time.
+        let inexact = ordered.filter { $0.1 != "exact" }.map(entry)
+        let second = try config(#"{"auths": {\#(inexact.joined(separator: ", "))}}"#)
+        #expect(try await second.credentials(for: "reg.example:5000", helpers: FakeHelpers([:])).username == "user-c")
+    }
+
+    @Test(arguments: [
+        (#"{"auths": []}"#, "auths"), (#"{"auths": {"r.example": {"auth": 12}}}"#, #"auths["r.example"].auth"#),
+        (#"{"auths": {"r.example": {"username": true}}}"#, #"auths["r.example"].username"#),
+        (#"{"credHelpers": {"r.example": 1}}"#, #"credHelpers["r.example"]"#),
+    ])
+    func fieldsOfTheWrongTypeAreErrors(json: String, path: String) throws {
+        #expect(throws: DockerConfigError.invalidValue(source: "docker config", path: path)) { try config(json) }
+    }
+
+    @Test func nullFieldsAndAByteOrderMarkAreAccepted() async throws {
+        let parsed = try DockerConfig(
+            data: Data([0xEF, 0xBB, 0xBF]) + Data(#"{"auths": {"r.example": {"auth": null, "username": "u"}}}"#.utf8))
+        #expect(try await parsed.credentials(for: "r.example", helpers: FakeHelpers([:])).username == "u")
     }
 
     @Test func httpHeadersAreRead() throws {
@@ -210,7 +248,7 @@ private final class FakeHelpers: CredentialHelperRunning, @unchecked Sendable {
         #expect(try await runner.get(helper: "token", serverURL: "x") == Credentials(identityToken: "refresh"))
         #expect(try await runner.get(helper: "none", serverURL: "x") == nil)
         await #expect(
-            throws: CredentialHelperError.failed(program: "docker-credential-broken", status: 2, message: "boom")
+            throws: CredentialHelperError.failed(program: "docker-credential-broken", status: 2)
         ) {
             try await runner.get(helper: "broken", serverURL: "x")
         }
@@ -220,6 +258,54 @@ private final class FakeHelpers: CredentialHelperRunning, @unchecked Sendable {
         await #expect(throws: CredentialHelperError.notFound(program: "docker-credential-absent")) {
             try await runner.get(helper: "absent", serverURL: "x")
         }
+    }
+
+    @Test func failingHelperOutputIsNeverInTheError() async throws {
+        let directory = try helperDirectory(["leaky": #"read server; echo "boom hunter2-secret"; exit 3"#])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let error = await #expect(throws: CredentialHelperError.self) {
+            try await CredentialHelperRunner(searchPath: directory).get(helper: "leaky", serverURL: "x")
+        }
+        let text = error.map(String.init(describing:)) ?? ""
+        #expect(text.contains("docker-credential-leaky") && text.contains("exit status 3"))
+        #expect(!text.contains("hunter2") && !text.contains("boom"))
+    }
+
+    /// A helper that answers without reading stdin has often exited before the server name is
+    /// written: the write must fail quietly (EPIPE), not kill the process with SIGPIPE.
+    @Test func helperThatNeverReadsStdinIsAnswered() async throws {
+        let directory = try helperDirectory(["noread": #"printf '{"Username":"u","Secret":"p"}'"#])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let runner = CredentialHelperRunner(searchPath: directory)
+        // A server name far larger than a socket buffer, so the write is still going when the helper exits.
+        let server = String(repeating: "x", count: 4 << 20)
+        for _ in 0..<5 {
+            #expect(
+                try await runner.get(helper: "noread", serverURL: server) == Credentials(username: "u", password: "p"))
+        }
+    }
+
+    @Test func hungHelperIsKilledWithItsChildren() async throws {
+        let marker = NSTemporaryDirectory() + "helper-child-\(UUID().uuidString)"
+        // The child keeps running (and would keep the marker's pid alive) unless its group is killed.
+        let directory = try helperDirectory(["hangs": "sleep 60 & echo $! > \(marker); wait\n"])
+        defer {
+            try? FileManager.default.removeItem(atPath: directory)
+            try? FileManager.default.removeItem(atPath: marker)
+        }
+        let runner = CredentialHelperRunner(timeout: .milliseconds(500), searchPath: directory)
+        await #expect(throws: CredentialHelperError.timedOut(program: "docker-credential-hangs")) {
+            try await runner.get(helper: "hangs", serverURL: "x")
+        }
+        let childText = try String(contentsOfFile: marker, encoding: .utf8)
+        let child = try #require(Int32(childText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        // The kill is sent as the timeout answers; the child is gone once the signal is delivered.
+        #expect(await HTTPTestPolling.until { kill(child, 0) != 0 || Self.isZombie(child) })
+    }
+
+    private static func isZombie(_ pid: Int32) -> Bool {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
     }
 
     @Test func hangingHelperTimesOut() async throws {

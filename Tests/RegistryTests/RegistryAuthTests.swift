@@ -81,6 +81,43 @@ import Testing
         }
     }
 
+    /// A registry on 127.0.0.1 whose token realm is plain http on `localhost`, another host name;
+    /// the token server hands out an anonymous token the registry refuses.
+    private static func foreignRealmFakes() throws -> (registry: RegistryFakeServer, tokens: RegistryFakeServer) {
+        let tokens = try RegistryFakeServer { _, _ in RegistryFakeServer.json(200, #"{"access_token":"anon"}"#) }
+        let realm = "http://localhost:\(tokens.server?.port ?? 0)/token"
+        let registry = try RegistryFakeServer { _, _ in
+            .respond(status: 401, headers: [("WWW-Authenticate", #"Bearer realm="\#(realm)",service="s""#)])
+        }
+        return (registry, tokens)
+    }
+
+    @Test(arguments: [
+        Credentials(identityToken: "refresh-secret"), Credentials(username: "user", password: "refresh-secret"),
+    ])
+    func noCredentialGoesToAPlainHTTPRealmOnAnotherHost(credentials: Credentials) async throws {
+        let (registry, tokens) = try Self.foreignRealmFakes()
+        let session = registry.session(
+            credentials: credentials, extraInsecure: ["localhost:\(tokens.server?.port ?? 0)"])
+        let error = await #expect(throws: RegistryError.self) {
+            try await session.client(for: registry.address).listTags("a/b")
+        }
+        #expect(!tokens.requests.isEmpty)
+        for request in tokens.requests {
+            #expect(request.header("Authorization") == nil)
+            #expect(!String(decoding: request.body, as: UTF8.self).contains("refresh-secret"))
+            #expect(!request.target.contains("refresh-secret"))
+        }
+        // The 401 says that ocibatch kept the credentials back, and why; not "wrong credentials".
+        #expect(error?.credentialsWithheld == true)
+        let text = error.map(String.init(describing:)) ?? ""
+        #expect(
+            text.contains(
+                "credentials for \(registry.address) were not sent to the token service at "
+                    + "http://localhost:\(tokens.server?.port ?? 0)/token because it is plain http on another host"))
+        #expect(!text.contains("refresh-secret"))
+    }
+
     @Test func basicChallengeSendsCredentials() async throws {
         let expected = "Basic " + Data("user:pw".utf8).base64EncodedString()
         let fake = try RegistryFakeServer { request, _ in

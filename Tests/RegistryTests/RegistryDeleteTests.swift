@@ -56,13 +56,90 @@ import Testing
         let deleter = RegistryDeleter(session: session)
         let reference = try Reference(parsing: "\(address)/\(repository):v1")
         let planned = try await deleter.plan(reference)
-        #expect(planned == [.deleteManifest(registry: address, repository: repository, digest: image.rootDigest)])
+        #expect(
+            planned == [
+                .deleteManifest(registry: address, repository: repository, digest: image.rootDigest, tags: ["v1"])
+            ]
+        )
         // Planning changed nothing.
         #expect(try await session.client(for: address).headManifest(repository, .tag("v1")) != nil)
         try await deleter.delete(reference)
         #expect(try await session.client(for: address).headManifest(repository, .digest(image.rootDigest)) == nil)
         let again = await #expect(throws: RegistryError.self) { try await deleter.delete(reference) }
         #expect(again?.kind == .notFound)
+    }
+
+    /// Pushes one image under every tag of `tags` in a new repository; returns the repository.
+    private func pushTagged(_ tags: [String], seed: UInt64, session: RegistrySession) async throws -> (
+        repository: String, image: OCITestImage
+    ) {
+        let address = try TestServices.registry(.plain).address
+        let repository = RegistryTestSessions.uniqueRepository("delete-shared")
+        let image = try OCITestImages.image(seed: seed)
+        for tag in tags { try await push(image, to: "\(address)/\(repository):\(tag)", session: session) }
+        return (repository, image)
+    }
+
+    @Test func tagSharingItsDigestWithAnotherTagIsNotDeleted() async throws {
+        let session = try RegistryTestSessions.session(.plain)
+        let address = try TestServices.registry(.plain).address
+        let (repository, image) = try await pushTagged(["1.0", "2.0", "latest"], seed: 82, session: session)
+        let deleter = RegistryDeleter(session: session)
+        for reference in ["\(address)/\(repository):1.0", "\(address)/\(repository):1.0@\(image.rootDigest)"] {
+            let error = await #expect(throws: RegistryError.self) {
+                try await deleter.delete(try Reference(parsing: reference), alongWith: ["latest"])
+            }
+            #expect(error?.isRetryable == false)
+            #expect(
+                error?.message
+                    == "not deleted: \(image.rootDigest) is also tagged 2.0 in \(address)/\(repository); deleting it "
+                    + "would remove those tags too (delete them together, or retag first)")
+        }
+        #expect(try await session.client(for: address).listTags(repository) == ["1.0", "2.0", "latest"])
+    }
+
+    @Test func tagsDeletedTogetherGoOnceAndTheLaterOnesFindThemGone() async throws {
+        let session = try RegistryTestSessions.session(.plain)
+        let address = try TestServices.registry(.plain).address
+        let (repository, image) = try await pushTagged(["1.0", "2.0"], seed: 83, session: session)
+        let deleter = RegistryDeleter(session: session)
+        let first = try Reference(parsing: "\(address)/\(repository):1.0")
+        let planned = try await deleter.plan(first, alongWith: ["2.0"])
+        #expect(
+            planned == [
+                .deleteManifest(
+                    registry: address, repository: repository, digest: image.rootDigest, tags: ["1.0", "2.0"])
+            ])
+        #expect(
+            planned.map(\.description) == [
+                "delete manifest \(address)/\(repository)@\(image.rootDigest) with its tags 1.0, 2.0"
+            ])
+        try await deleter.delete(first, alongWith: ["2.0"])
+        #expect(try await session.client(for: address).listTags(repository).isEmpty)
+        // The second tag, by name or pinned to the digest as the queue does, is already gone.
+        for later in ["\(address)/\(repository):2.0", "\(address)/\(repository):2.0@\(image.rootDigest)"] {
+            let error = await #expect(throws: RegistryError.self) {
+                try await deleter.delete(try Reference(parsing: later), alongWith: ["1.0"])
+            }
+            #expect(error?.kind == .notFound)
+        }
+    }
+
+    @Test func deleteByDigestIsAllowedAndNamesTheTagsThatGo() async throws {
+        let session = try RegistryTestSessions.session(.plain)
+        let address = try TestServices.registry(.plain).address
+        let (repository, image) = try await pushTagged(["a", "b"], seed: 84, session: session)
+        let deleter = RegistryDeleter(session: session)
+        let reference = try Reference(parsing: "\(address)/\(repository)@\(image.rootDigest)")
+        #expect(
+            try await deleter.plan(reference).map(\.description) == [
+                "delete manifest \(address)/\(repository)@\(image.rootDigest) with its tags a, b"
+            ])
+        try await deleter.delete(reference)
+        #expect(try await session.client(for: address).headManifest(repository, .digest(image.rootDigest)) == nil)
+        let again = await #expect(throws: RegistryError.self) { try await deleter.delete(reference) }
+        #expect(again?.kind == .notFound)
+        #expect(again.map(String.init(describing:))?.contains("manifest \(image.rootDigest) does not exist") == true)
     }
 
     /// A session where `docker.io` is the plain test registry and Hub's web API is `hub`.
