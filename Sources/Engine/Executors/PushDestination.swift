@@ -9,6 +9,7 @@ import OCI
 ///   answer without a second HEAD.
 /// - When the target is the source's own repository (relabeling in place or to a new tag), every
 ///   blob and child manifest of the source image is already there, so they are answered "present"
+///   (and `putBlob` reports them present)
 ///   without a HEAD per layer; what the mutation made is answered "absent", also without a request
 ///   (the upload checks for the blob itself, and writing a manifest again is harmless). Relabeling
 ///   thus moves no layer bytes and costs no request per layer.
@@ -40,7 +41,8 @@ struct PushDestination: ImageDestination {
     func putBlob(_ descriptor: Descriptor, from source: any ImageSource, content: (any ByteSource)?) async throws
         -> BlobTransfer
     {
-        try await base.putBlob(descriptor, from: source, content: content)
+        if sameRepository, !made.contains(descriptor.digest) { return .alreadyPresent }
+        return try await base.putBlob(descriptor, from: source, content: content)
     }
 
     func manifestDigest(tag: String) async throws -> Digest? {
