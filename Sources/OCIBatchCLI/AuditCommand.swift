@@ -13,11 +13,12 @@ enum AuditCommand {
             """,
         details: """
             Every filter narrows the list; records come oldest first. --ref matches the source or the target
-            with a shell-style pattern ('registry.example.com/team/*'); --digest takes a digest or a prefix
+            with a shell-style pattern ('registry.example.com/team/*', matched as docker://…); --digest takes a digest or a prefix
             of one. T is a time (2026-12-01, 2026-12-01T02:00:00Z) or a duration back from now (24h, 7d).
             --format json prints one JSON object per line with the fields run, step, job, op, source, target,
-            digest, mediaType, size, outcome, attempts, startedAt, endedAt, error (absent fields are null);
-            csv prints the same columns with a header line.
+            digest, mediaType, size, outcome, attempts, startedAt, endedAt, error, details (absent fields
+            are null; details is the step's JSON: a push's bytesMoved and requests, a delete's rule, a
+            cleanup's decision); csv prints the same columns but details, with a header line.
             """,
         arguments: ArgumentSpec(
             options: [
@@ -83,7 +84,7 @@ enum AuditCommand {
             }
             filter.op = kind
         }
-        filter.refGlob = arguments.value("ref")
+        filter.refGlob = arguments.value("ref").map(registryGlob)
         filter.digest = arguments.value("digest")
         filter.since = try arguments.value("since").map { try TimeArgument.parse($0, flag: "since") }
         filter.until = try arguments.value("until").map { try TimeArgument.parse($0, flag: "until") }
@@ -98,6 +99,13 @@ enum AuditCommand {
             filter.limit = value
         }
         return filter
+    }
+
+    /// Records name images in transport syntax (`docker://HOST/REPO:TAG`); a pattern written as a bare
+    /// registry reference, as people write them, gets the `docker://` prefix.
+    static func registryGlob(_ pattern: String) -> String {
+        let transports = ["docker://", "oci:", "oci-archive:", "docker-archive:", "*", "?", "["]
+        return transports.contains { pattern.hasPrefix($0) } ? pattern : "docker://" + pattern
     }
 
     static func fields(_ record: AuditRecord) -> [String] {
@@ -126,6 +134,7 @@ enum AuditCommand {
             "startedAt": string(record.startedAt.map(TimeArgument.format)),
             "endedAt": .string(TimeArgument.format(record.endedAt)),
             "error": string(record.error),
+            "details": record.details.flatMap { try? JSONValue.parse($0, subject: "audit details") } ?? .null,
         ]
     }
 

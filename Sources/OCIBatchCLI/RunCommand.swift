@@ -16,8 +16,10 @@ enum RunCommand {
             progress; otherwise one line per finished step: OUTCOME JOB KIND TARGET DIGEST SIZE.
             --dry-run plans into a temporary database, runs only the steps that read (discover, load,
             mutate) and prints every step that would run, including each tag that would be deleted and
-            its digest; nothing is changed anywhere. Exit 0 when every step succeeded or was skipped,
-            1 when some step failed or is dead.
+            its digest, and for cleanup jobs the decision table of each repository (tag, digest, created,
+            rule, action); nothing is changed anywhere. A cleanup that would delete every tag of a
+            repository without "allowEmpty": true fails its job with the reason (exit 1). Exit 0 when
+            every step succeeded or was skipped, 1 when some step failed or is dead.
             """,
         arguments: ArgumentSpec(
             options: [
@@ -54,6 +56,8 @@ enum RunCommand {
         let start = try await session.execution.start(planJSON: planJSON, forceNew: true)
         let summary = try await session.run(start.run.id, workers: workers, reporter: .quiet)
         context.print("dry run of plan '\(plan.name)': nothing was changed")
+        try await printCleanupDecisions(
+            run: start.run.id, store: store, errors: session.execution.errors, context: context)
         for record in try await store.audit(AuditFilter(run: start.run.id)) {
             let subject = record.target ?? record.source ?? "-"
             let note = record.error.map { "  \($0)" } ?? ""
@@ -63,6 +67,26 @@ enum RunCommand {
         }
         RunSession.printSummary(summary, context: context)
         return summary.outcome.exitStatus
+    }
+}
+
+extension RunCommand {
+    /// The decision table of every repository a cleanup job planned, and of each it refused to empty.
+    static func printCleanupDecisions(
+        run: RunID, store: any QueueStore, errors: StepErrorLog, context: CommandContext
+    ) async throws {
+        for step in try await store.steps(run: run) where step.kind == .discover {
+            if let refusal = errors.error(for: step.id) as? CleanupRefusal {
+                context.print(CleanupDecisionTable.render(refusal.decision))
+                context.print("refused: \(refusal)")
+                context.print("")
+            } else if let data = step.result,
+                let cleanup = try? StepJSON.decode(DiscoverResult.self, from: data, what: "a discover result").cleanup
+            {
+                context.print(CleanupDecisionTable.render(cleanup))
+                context.print("")
+            }
+        }
     }
 }
 

@@ -8,7 +8,10 @@ enum RunsCommand {
         name: "runs",
         summary: "List the runs recorded in the database.",
         usage: "runs [--format table|json|csv] [--db PATH]",
-        details: "Shows each run's id, plan, state, start and end, and its steps by state.",
+        details: """
+            Shows each run's id, plan, state, start and end, its steps by state, and the blob bytes its push
+            steps moved (json: bytesMoved; csv: a number of bytes).
+            """,
         arguments: ArgumentSpec(
             options: [
                 .init(name: "format", kind: .value, valueName: "FORMAT", help: "table (default), json or csv"),
@@ -23,20 +26,21 @@ enum RunsCommand {
                 let progress = try await store.progress(run: run.id)
                 let started = TimeArgument.format(run.createdAt)
                 let finished = run.finishedAt.map(TimeArgument.format)
+                let moved = try await bytesMoved(run: run.id, store: store)
                 rows.append([
                     "\(run.id)", run.planName, run.state.rawValue, started, finished ?? "", "\(progress.total)",
-                    StatusCommand.countsSummary(progress),
+                    StatusCommand.countsSummary(progress), format == .csv ? "\(moved)" : ByteCount.format(moved),
                 ])
                 objects.append([
                     "run": .integer(run.id.rawValue), "plan": .string(run.planName),
                     "state": .string(run.state.rawValue),
                     "startedAt": .string(started), "finishedAt": finished.map(JSONValue.string) ?? .null,
-                    "steps": .integer(progress.total),
+                    "steps": .integer(progress.total), "bytesMoved": .integer(moved),
                     "byState": .object(
                         JSONObject(StepState.allCases.map { ($0.rawValue, JSONValue.integer(progress.count($0))) })),
                 ])
             }
-            let columns = ["run", "plan", "state", "started", "finished", "steps", "by state"]
+            let columns = ["run", "plan", "state", "started", "finished", "steps", "by state", "moved"]
             switch format {
             case .table: context.print(TableRenderer(columns: columns).render(rows))
             case .csv:
@@ -48,6 +52,19 @@ enum RunsCommand {
             return ExitStatus.success
         }
     )
+
+    /// Blob bytes the run's push steps sent, summed from their audit details (`bytesMoved`).
+    static func bytesMoved(run: RunID, store: any QueueStore) async throws -> Int64 {
+        var total: Int64 = 0
+        for record in try await store.audit(AuditFilter(run: run, op: .push)) {
+            guard let details = record.details, let parsed = try? JSONValue.parse(details, subject: "audit details"),
+                let value = parsed["bytesMoved"]?.numberValue,
+                let bytes = Int64(value.literal)
+            else { continue }
+            total += bytes
+        }
+        return total
+    }
 }
 
 /// `ocibatch status`: a run's progress by job and state, and its failed steps.

@@ -17,9 +17,11 @@ import Testing
         ).run
         _ = try await store.insertSteps(
             [
-                NewStep(key: "a", jobID: "import", kind: .push, source: "oci:/x:1", target: "reg.example/team/app:1"),
-                NewStep(key: "b", jobID: "retire", kind: .delete, target: "reg.example/team/app:0.9"),
-                NewStep(key: "c", jobID: "import", kind: .load, source: "reg.example/other/app:1"),
+                NewStep(
+                    key: "a", jobID: "import", kind: .push, source: "oci:/x:1",
+                    target: "docker://reg.example/team/app:1"),
+                NewStep(key: "b", jobID: "retire", kind: .delete, target: "docker://reg.example/team/app:0.9"),
+                NewStep(key: "c", jobID: "import", kind: .load, source: "docker://reg.example/other/app:1"),
             ], into: run.id)
         let claimed = try await store.claim(run: run.id, owner: "test", leaseDuration: .seconds(60), limit: 10)
         for step in claimed {
@@ -49,7 +51,7 @@ import Testing
         let lines = all.stdout.split(separator: "\n")
         #expect(lines.count == 3)
         let first = try JSONValue.parse(Data(lines[0].utf8))
-        #expect(first.objectValue?.keys == AuditCommand.columns)
+        #expect(first.objectValue?.keys == AuditCommand.columns + ["details"])
 
         let failed = await runCommand(["audit", "--db", db, "--outcome", "failed", "--format", "csv"])
         #expect(failed.stdout.split(separator: "\n").count == 2)

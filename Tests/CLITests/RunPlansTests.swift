@@ -150,12 +150,36 @@ import Testing
         #expect(again2.allSatisfy { $0.state == .skipped }, "gone already: nothing to delete")
     }
 
-    @Test func cleanupPlansAreRefusedWithExit2AndNothingQueued() async throws {
+    @Test func cleanupDryRunPrintsTheDecisionTableAndTheRunDeletes() async throws {
         let workspace = try RunWorkspace()
-        let result = await workspace.ocibatch(["run", try workspace.examplePlan("cleanup.json")])
-        #expect(result.status == 2)
-        #expect(result.stderr.contains("cleanup jobs are not supported yet"))
-        #expect(try await workspace.store().runs().isEmpty)
+        let repository = "\(workspace.registry)/\(workspace.prefix)/cleanup"
+        let old = try OCITestImages.image(seed: 46_001)
+        let kept = try OCITestImages.image(seed: 46_002)
+        try await ExecutorPush.push(old, to: "\(repository):pr-1", scratch: workspace.scratch)
+        try await ExecutorPush.push(kept, to: "\(repository):stable", scratch: workspace.scratch)
+        let plan = try workspace.write(
+            "cleanup.json",
+            """
+            {"version": 1, "name": "cleanup-\(workspace.prefix)", "defaults": {"insecureRegistries": ["\(workspace.registry)"]},
+             "jobs": [{"id": "prs", "cleanup": {"repositories": ["\(repository)"], "delete": {"match": "^pr-"}}}]}
+            """)
+        let dry = await workspace.ocibatch(["run", plan, "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("\(repository):\nTAG"))
+        #expect(dry.stdout.contains("1 keep, 1 delete, 0 not removable"))
+        #expect(try await RunWorkspace.skopeoDigest("\(repository):pr-1") != nil, "a dry run deletes nothing")
+
+        let run = await workspace.ocibatch(["run", plan])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try await RunWorkspace.skopeoDigest("\(repository):pr-1") == nil)
+        #expect(try await RunWorkspace.skopeoDigest("\(repository):stable") != nil)
+        let audit = await workspace.ocibatch([
+            "audit", "--op", "delete", "--ref", "\(repository):*", "--format", "json",
+        ])
+        let line = try #require(audit.stdout.split(separator: "\n").first)
+        let record = try JSONValue.parse(Data(line.utf8))
+        #expect(record["outcome"]?.stringValue == "succeeded")
+        #expect(record["details"]?["rule"]?.stringValue == "delete.match(^pr-)")
     }
 
     @Test func invalidPlansExit2ListingEveryProblem() async throws {

@@ -87,3 +87,17 @@ struct RunWorkspace {
         }
     }
 }
+
+/// Pushes test images to a registry with skopeo.
+enum ExecutorPush {
+    /// Pushes `image` to `reference` from a layout in `scratch`.
+    static func push(_ image: OCITestImage, to reference: String, scratch: LayoutScratchDirectory) async throws {
+        let layout = scratch.join("push-\(image.rootDigest.encoded.prefix(12))")
+        if !FileManager.default.fileExists(atPath: layout) {
+            try LayoutFixtures.writeLayout([.init(image, refName: "x")], to: layout)
+        }
+        _ = try await TestProcess.runChecked(
+            try TestProcess.locate("skopeo"),
+            ["copy", "--dest-tls-verify=false", "oci:\(layout):x", "docker://\(reference)"])
+    }
+}

@@ -122,25 +122,23 @@ import Testing
         #expect(planned.steps.compactMap(\.target).filter { $0.hasSuffix(":2") } == ["docker://reg.test:5000/a:2"])
     }
 
-    @Test(arguments: [
-        (
-            #"{"id": "c", "cleanup": {"repositories": ["reg.test:5000/a"], "keep": {"last": 1}}}"#,
-            "$.jobs[0].cleanup", "cleanup jobs are not supported yet"
-        ),
-        (
-            #"{"id": "r", "copy": {"from": "reg.test:5000/a:1", "to": "reg.test:5000/b:1", "referrers": true}}"#,
-            "$.jobs[0].copy.referrers", "not supported yet"
-        ),
-    ])
-    func jobsThisVersionCannotRunAreRefusedBeforeAnythingIsQueued(job: String, path: String, message: String) throws {
-        let planner = Planner(plan: try Self.plan(job))
-        do {
-            _ = try planner.rootSteps()
-            Issue.record("the planner accepted \(job)")
-        } catch let error as PlanError {
-            #expect(error.paths == [path])
-            #expect(error.description.contains(message))
-        }
+    @Test func cleanupAndReferrersPlanDiscoverSteps() throws {
+        let cleanup = Planner(
+            plan: try Self.plan(
+                #"{"id": "c", "cleanup": {"repositories": ["reg.test:5000/a", "reg.test:5000/b"], "keep": {"last": 1}}}"#
+            ))
+        #expect(try cleanup.rootSteps().map(\.kind) == [.discover, .discover])
+        let catalog = Planner(
+            plan: try Self.plan(
+                #"{"id": "c", "cleanup": {"catalogPrefix": "reg.test:5000/team/", "keep": {"last": 1}}}"#))
+        let root = try catalog.rootSteps()
+        #expect(root.map(\.source) == ["reg.test:5000/team/*"])
+        let referrers = Planner(
+            plan: try Self.plan(
+                #"{"id": "r", "copy": {"from": "reg.test:5000/a:1", "to": "reg.test:5000/b:1", "referrers": true}}"#))
+        let steps = try referrers.rootSteps()
+        #expect(steps.map(\.kind) == [.load, .push, .discover])
+        #expect(steps.last?.dependsOn == [steps[0].key, steps[1].key])
     }
 
     @Test func planningTheSamePlanAgainQueuesNothingNew() async throws {

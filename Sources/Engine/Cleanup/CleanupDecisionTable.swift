@@ -17,7 +17,21 @@ public enum CleanupDecisionTable {
 
     /// The repository, the aligned table, and a count of each action.
     public static func render(_ decision: CleanupDecision) -> String {
-        let rows = rows(decision)
+        render(repository: decision.repository, rows: rows(decision))
+    }
+
+    /// The table of a decision as a cleanup's `discover` step recorded it.
+    public static func render(_ record: CleanupRecord) -> String {
+        let rows = record.entries.map { entry in
+            [
+                entry.tag, (try? Digest(parsing: entry.digest)).map(shortDigest) ?? entry.digest,
+                entry.created ?? "unknown", entry.rule, entry.action,
+            ]
+        }
+        return render(repository: record.repository, rows: rows)
+    }
+
+    private static func render(repository: String, rows: [[String]]) -> String {
         var widths = columns.map(\.count)
         for row in rows {
             for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
@@ -28,9 +42,9 @@ public enum CleanupDecisionTable {
             }.joined(separator: "  ")
         }
         let counts = [CleanupAction.keep, .delete, .notRemovable].map { action in
-            "\(decision.entries.filter { $0.action == action }.count) \(action)"
+            "\(rows.filter { $0.last == action.rawValue }.count) \(action)"
         }
-        return ([decision.repository + ":", line(columns)] + rows.map(line) + [counts.joined(separator: ", ")])
+        return ([repository + ":", line(columns)] + rows.map(line) + [counts.joined(separator: ", ")])
             .joined(separator: "\n")
     }
 

@@ -5,7 +5,7 @@ import Registry
 
 /// Runs `discover` steps: lists the tags of a registry repository (or the image names of a layout),
 /// keeps those the job's filter accepts, and queues their load, mutate and push steps. The keys are
-/// stable, so running it again queues nothing new.
+/// stable, so running it again queues nothing new. Cleanup jobs plan their deletions here (`CleanupPlanning`).
 public struct DiscoverExecutor: StepExecutor {
     let services: ExecutionServices
 
@@ -15,6 +15,21 @@ public struct DiscoverExecutor: StepExecutor {
 
     public func execute(_ step: ClaimedStep, context: StepContext) async throws -> StepExecution {
         let input = try step.decodedInput(DiscoverInput.self)
+        if let target = input.referrersTarget {
+            return try await ReferrerDiscovery(services: services).plan(
+                step, input: input, target: target, context: context)
+        }
+        if case .cleanup(let cleanup) = services.planner.plan.job(withID: step.jobID)?.kind {
+            let planning = CleanupPlanning(services: services)
+            if let prefix = input.catalogPrefix {
+                return try await planning.planCatalog(
+                    jobID: step.jobID, registry: input.source, prefix: prefix, context: context)
+            }
+            guard case .repository(let repository) = try ImageLocation(stored: input.source) else {
+                throw StepRefusal("\(input.source) is not a registry repository; a cleanup works on repositories")
+            }
+            return try await planning.plan(cleanup, jobID: step.jobID, repository: repository, context: context)
+        }
         let location = try ImageLocation(stored: input.source)
         let tags: [String]
         switch location {

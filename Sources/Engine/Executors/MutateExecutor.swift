@@ -37,7 +37,7 @@ public struct MutateExecutor: StepExecutor {
         guard made.digest != original.digest else {
             let result = MutateResult(
                 changed: false, digest: original.digest.description, mediaType: original.mediaType.rawValue,
-                root: nil, manifests: [], blobs: [])
+                size: loaded.size, root: nil, manifests: [], blobs: [])
             return .skipped(
                 StepReport(
                     result: try StepJSON.encode(result), digest: result.digest, mediaType: result.mediaType,
@@ -45,8 +45,8 @@ public struct MutateExecutor: StepExecutor {
         }
         // An empty mutation leaves the (filtered) root as it is and reports no new bytes for it.
         let rootBytes = made.changed ? made.bytes : base.bytes
-        let result = MutateResult(
-            changed: true, digest: made.digest.description, mediaType: made.mediaType.rawValue,
+        var result = MutateResult(
+            changed: true, digest: made.digest.description, mediaType: made.mediaType.rawValue, size: nil,
             root: StoredDocument(digest: made.digest, mediaType: made.mediaType, bytes: rootBytes),
             manifests: made.newManifests.map {
                 StoredDocument(digest: $0.descriptor.digest, mediaType: $0.descriptor.mediaType, bytes: $0.bytes)
@@ -56,6 +56,7 @@ public struct MutateExecutor: StepExecutor {
             })
         let overlay = try OverlayImageSource(base: source, mutation: result)
         let size = try await ImageSize.measure(overlay.root, in: overlay)
+        result.size = size
         return .succeeded(
             StepReport(
                 result: try StepJSON.encode(result), digest: result.digest, mediaType: result.mediaType, size: size))

@@ -24,31 +24,35 @@ public struct Planner: Sendable {
             let path = "$.jobs[\(index)]"
             switch job.kind {
             case .copy(let copy):
-                if copy.referrers {
-                    problems.append(PlanProblem(path: path + ".copy.referrers", message: "is not supported yet"))
-                }
                 if copy.from.isRepository {
                     steps.append(try discover(job.id, copy.from))
                 } else {
                     steps += try imageSteps(
                         job.id, source: copy.from, target: Self.target(copy.to, forTag: copy.from.tag),
-                        mutation: copy.mutation, platforms: copy.platforms)
+                        mutation: copy.mutation, platforms: copy.platforms, referrers: copy.referrers)
                 }
             case .relabel(let relabel):
                 for repository in relabel.repositories {
                     steps.append(try discover(job.id, .repository(repository)))
                 }
             case .delete(let delete):
-                let along = Self.tagsDeletedAlong(delete.images)
                 for image in delete.images {
-                    steps += try deleteSteps(job.id, image, alongWith: along[image] ?? [])
+                    // Tags of one digest go together; the registry refuses a delete that would take a
+                    // tag the job does not name.
+                    let others = delete.images.filter {
+                        $0.registry == image.registry && $0.repository == image.repository && $0.tag != image.tag
+                    }.compactMap(\.tag)
+                    steps += try deleteSteps(job.id, image, alongWith: others)
                 }
-            case .cleanup:
-                problems.append(
-                    PlanProblem(
-                        path: path + ".cleanup",
-                        message: "cleanup jobs are not supported yet (job \"\(job.id)\"); run it with a later ocibatch")
-                )
+            case .cleanup(let cleanup):
+                switch cleanup.scope {
+                case .repositories(let repositories):
+                    for repository in repositories {
+                        steps.append(try discover(job.id, .repository(repository)))
+                    }
+                case .catalogPrefix(let registry, let prefix):
+                    steps.append(try catalogDiscover(job.id, registry: registry, prefix: prefix))
+                }
             }
         }
         guard problems.isEmpty else { throw PlanError(source: plan.name, problems: problems) }
@@ -72,7 +76,7 @@ public struct Planner: Sendable {
                 let image = try Self.image(source, tag: tag)
                 steps += try imageSteps(
                     jobID, source: image, target: Self.target(copy.to, forTag: tag), mutation: copy.mutation,
-                    platforms: copy.platforms)
+                    platforms: copy.platforms, referrers: copy.referrers)
             case .relabel(let relabel):
                 guard relabel.tags.accepts(tag), case .repository(let repository) = source else { continue }
                 let target = ImageLocation.registry(try repository.reference(tag: relabel.targetTag(for: tag)))
@@ -88,9 +92,9 @@ public struct Planner: Sendable {
 
     // MARK: Steps
 
-    private func imageSteps(
+    func imageSteps(
         _ jobID: String, source: ImageLocation, target: ImageLocation, mutation: Mutation?,
-        platforms: [String]? = nil
+        platforms: [String]? = nil, referrers: Bool = false
     ) throws -> [NewStep] {
         let load = try step(jobID, .load, LoadInput(source: source.description), source: source.description)
         var steps = [load]
@@ -110,37 +114,32 @@ public struct Planner: Sendable {
             jobID, .push, PushInput(source: source.description, target: target.description),
             dependsOn: pushDependencies, source: source.description, target: target.description)
         steps.append(push)
+        if referrers {
+            // After the image: find the artifacts that point at it and queue their copies.
+            let input = DiscoverInput(source: source.description, referrersTarget: target.description)
+            steps.append(
+                try step(
+                    jobID, .discover, input, dependsOn: pushDependencies + [push.key], source: source.description,
+                    target: target.description))
+        }
         return steps
     }
 
-    /// `alongWith`: the other tags of the same repository that the job deletes, so that a digest
-    /// they share may go (a standard registry deletes every tag of a digest at once).
     private func deleteSteps(_ jobID: String, _ image: Reference, alongWith: [String]) throws -> [NewStep] {
         let name = ImageLocation.registry(image).description
-        let along = alongWith.isEmpty ? nil : alongWith
+        let others = alongWith.isEmpty ? nil : Array(Set(alongWith)).sorted()
         let load = try step(
-            jobID, .load, LoadInput(source: name, missingIsGone: true, alongWith: along), source: name, target: name)
+            jobID, .load, LoadInput(source: name, missingIsGone: true, alongWith: others), source: name, target: name)
         let delete = try step(
-            jobID, .delete, DeleteInput(image: name, alongWith: along), dependsOn: [load.key], target: name)
+            jobID, .delete, DeleteInput(image: name, alongWith: others), dependsOn: [load.key], target: name)
         return [load, delete]
     }
 
-    /// For each image of a delete job, the other tags the job names in the same repository.
-    static func tagsDeletedAlong(_ images: [Reference]) -> [Reference: [String]] {
-        var tagsByRepository: [String: Set<String>] = [:]
-        for image in images { if let tag = image.tag { tagsByRepository[image.name, default: []].insert(tag) } }
-        var result: [Reference: [String]] = [:]
-        for image in images {
-            result[image] = (tagsByRepository[image.name] ?? []).subtracting(image.tag.map { [$0] } ?? []).sorted()
-        }
-        return result
-    }
-
-    private func discover(_ jobID: String, _ source: ImageLocation) throws -> NewStep {
+    func discover(_ jobID: String, _ source: ImageLocation) throws -> NewStep {
         try step(jobID, .discover, DiscoverInput(source: source.description), source: source.description)
     }
 
-    private func step<Input: Encodable>(
+    func step<Input: Encodable>(
         _ jobID: String, _ kind: StepKind, _ input: Input, dependsOn: [String] = [], source: String? = nil,
         target: String? = nil
     ) throws -> NewStep {
