@@ -1,7 +1,7 @@
 """A deliberately slow, read-only fake registry on loopback that counts how many requests it is
 handling at the same time. It answers only what a dry run of a delete job reads: `GET /v2/`, the
-tag list of its one repository, and HEAD/GET of one fixed OCI image manifest (and its blobs) by tag
-or digest. Everything else is 404 and is recorded, so a figure never hides a request it refused."""
+tag list of its one repository, and HEAD/GET of a small OCI image manifest per tag (and their
+blobs) by tag or digest. Everything else is 404 and is recorded, so a figure never hides a request it refused."""
 
 import hashlib
 import json
@@ -18,7 +18,7 @@ def _digest(data):
 
 
 class SlowRegistry:
-    """Serves `repository` with `tags` (all naming one manifest) on 127.0.0.1, holding every request
+    """Serves `repository` with `tags` (each its own small manifest) on 127.0.0.1, holding every request
     `delay` seconds. `max_in_flight` is the most requests it was handling at once."""
 
     def __init__(self, repository, tags, delay):
@@ -29,15 +29,20 @@ class SlowRegistry:
                             separators=(",", ":")).encode()
         layer = b"ocibatch bench: an opaque layer nobody reads"
         self.blobs = {_digest(config): config, _digest(layer): layer}
-        self.manifest = json.dumps({
-            "schemaVersion": 2,
-            "mediaType": MANIFEST_TYPE,
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": _digest(config),
-                       "size": len(config)},
-            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": _digest(layer),
-                        "size": len(layer)}],
-        }, separators=(",", ":")).encode()
-        self.digest = _digest(self.manifest)
+        # One manifest per tag (an annotation names the tag): tags sharing a digest would make a delete
+        # also weigh every other tag it takes along, which is not the case being measured.
+        self.manifests = {}  # tag and digest → manifest bytes
+        for tag in self.tags:
+            manifest = json.dumps({
+                "schemaVersion": 2,
+                "mediaType": MANIFEST_TYPE,
+                "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": _digest(config),
+                           "size": len(config)},
+                "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": _digest(layer),
+                            "size": len(layer)}],
+                "annotations": {"org.example.bench.tag": tag},
+            }, separators=(",", ":")).encode()
+            self.manifests[tag] = self.manifests[_digest(manifest)] = manifest
         self._lock = threading.Lock()
         self._in_flight = 0
         self.max_in_flight = 0
@@ -76,9 +81,10 @@ class SlowRegistry:
             body = json.dumps({"name": self.repository, "tags": self.tags}).encode()
             return "tags/list", 200, {"Content-Type": "application/json"}, body
         match = re.fullmatch(re.escape(prefix) + r"(manifests|blobs)/([^/]+)", path)
-        if match and match[1] == "manifests" and match[2] in (self.digest, *self.tags):
-            headers = {"Content-Type": MANIFEST_TYPE, "Docker-Content-Digest": self.digest}
-            return "manifests", 200, headers, self.manifest
+        if match and match[1] == "manifests" and match[2] in self.manifests:
+            manifest = self.manifests[match[2]]
+            headers = {"Content-Type": MANIFEST_TYPE, "Docker-Content-Digest": _digest(manifest)}
+            return "manifests", 200, headers, manifest
         if match and match[1] == "blobs" and match[2] in self.blobs:
             headers = {"Content-Type": "application/octet-stream", "Docker-Content-Digest": match[2]}
             return "blobs", 200, headers, self.blobs[match[2]]

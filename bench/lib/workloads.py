@@ -580,7 +580,8 @@ def inflight(bench):
         server.stop()
     row.ocibatch = f"max {server.max_in_flight} (goal {INFLIGHT_WORKERS})"
     tally = ", ".join(f"{kind} {count}" for kind, count in sorted(server.requests.items()))
-    row.notes.append(f"elapsed {elapsed:.2f} s; {sum(server.requests.values())} requests ({tally})")
+    total = sum(server.requests.values())
+    row.notes.append(f"elapsed {elapsed:.2f} s; {total} requests, {total / len(tags):.1f} per tag ({tally})")
     if server.refused:
         row.notes.append(f"answered 404: {', '.join(sorted(set(server.refused)))[:200]}")
     bench.progress(f"inflight: max {server.max_in_flight} in flight, {elapsed:.2f} s")
