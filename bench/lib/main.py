@@ -7,7 +7,8 @@ on loopback, generates its own images, runs each workload with every client from
 (registry storage reset, skopeo's blob-info cache removed) and prints one Markdown table.
 --small is a fast configuration (tiny images, a few repositories) that CI runs to keep this
 working; its figures mean nothing. Workloads: migration (rows 1 and 2), relabel, cleanup, single,
-queue, memory. Everything started is stopped on exit; the work directory (generated images,
+queue, memory, inflight (requests in flight with --workers 16 against a slow fake registry).
+Everything started is stopped on exit; the work directory (generated images,
 registry storage, logs) is removed unless --keep or --work is given.
 """
 

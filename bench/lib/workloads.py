@@ -1,4 +1,4 @@
-"""The seven workloads of issue 7. Each builds its images, seeds the source registry once,
+"""The seven workloads of issue 7, and the in-flight count of issue 4 (row 8). Each of the seven builds its images, seeds the source registry once,
 snapshots it, and then times every client from the same starting state: registry storage reset
 (stopped, replaced, started) and skopeo's blob-info cache removed before each timed run."""
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import minimal_client as limit
 from images import KiB, LayoutWriter, MiB
 from registries import layer_bytes_moved, wipe_skopeo_cache
+from slow_registry import SlowRegistry
 from tools import UNSUPPORTED, ToolFailed, minimal_client_argv
 
 LABEL_KEY = "org.example.bench.owner"
@@ -34,6 +35,7 @@ class Sizes:
     single_layer: int
     memory_layer: int
     queue_steps: int
+    inflight_tags: int = 48
 
 
 FULL = Sizes(
@@ -149,11 +151,11 @@ class Bench:
         self.a.snapshot(snapshot)
         return snapshot
 
-    def write_plan(self, name, jobs, workers=8):
+    def write_plan(self, name, jobs, workers=8, insecure=None):
         plan = {
             "version": 1,
             "name": name,
-            "defaults": {"workers": workers, "insecureRegistries": [self.a.host, self.b.host]},
+            "defaults": {"workers": workers, "insecureRegistries": insecure or [self.a.host, self.b.host]},
             "jobs": jobs,
         }
         path = self.path(f"{name}.json")
@@ -540,6 +542,52 @@ def memory(bench):
     return [row]
 
 
+# 8 ----------------------------------------------------------------------------------------------
+
+
+INFLIGHT_WORKERS = 16
+INFLIGHT_DELAY = 0.3
+
+
+def inflight(bench):
+    """How many requests `--workers 16` keeps in flight: a dry run of a delete job against a fake
+    registry that holds every request 300 ms and counts how many it is handling at once."""
+    tags = [f"t{n:02d}" for n in range(bench.sizes.inflight_tags)]
+    row = Row(f"8. requests in flight with --workers {INFLIGHT_WORKERS}: `run --dry-run` of a delete of "
+              f"{len(tags)} tags, every request held {INFLIGHT_DELAY * 1000:.0f} ms", skopeo="—", limit="—",
+              ratios=False)
+    if not bench.ocibatch.has_run:
+        row.ocibatch = "not run: no `ocibatch run` in this build"
+        return [row]
+    server = SlowRegistry("inflight/app", tags, INFLIGHT_DELAY).start()
+    try:
+        plan = bench.write_plan("bench-inflight", [{
+            "id": "retire",
+            "delete": {"images": [f"{server.host}/{server.repository}:{tag}" for tag in tags]},
+        }], insecure=[server.host])
+        database = bench.path("inflight.db")
+        bench.progress(f"inflight, ocibatch run --dry-run --workers {INFLIGHT_WORKERS} …")
+        started = time.monotonic()
+        try:
+            bench.commands.run([bench.ocibatch.binary, "run", plan, "--dry-run", "--workers", str(INFLIGHT_WORKERS),
+                                "--db", database], capture=True)
+        except ToolFailed as error:
+            bench.progress(f"inflight: the dry run failed; its output:\n{error.output}")
+            row.ocibatch = f"failed: {_short(error)}"
+            return [row]
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+    row.ocibatch = f"max {server.max_in_flight} (goal {INFLIGHT_WORKERS})"
+    tally = ", ".join(f"{kind} {count}" for kind, count in sorted(server.requests.items()))
+    total = sum(server.requests.values())
+    row.notes.append(f"elapsed {elapsed:.2f} s; {total} requests, {total / len(tags):.1f} per tag ({tally})")
+    if server.refused:
+        row.notes.append(f"answered 404: {', '.join(sorted(set(server.refused)))[:200]}")
+    bench.progress(f"inflight: max {server.max_in_flight} in flight, {elapsed:.2f} s")
+    return [row]
+
+
 WORKLOADS = {
     "migration": migration,
     "relabel": relabel,
@@ -547,4 +595,5 @@ WORKLOADS = {
     "single": single_image,
     "queue": queue,
     "memory": memory,
+    "inflight": inflight,
 }
