@@ -8,8 +8,6 @@ import OCI
 /// the plan refuses. A delete by digest is explicit and allowed; its plan names the tags that go.
 public struct StandardDeleteProvider: DeleteProvider {
     let session: RegistrySession
-    /// How many tags are checked at once when looking for the tags that share a digest.
-    static let tagCheckConcurrency = 8
 
     public func plan(_ reference: Reference) async throws -> [DeleteAction] {
         try await plan(reference, alongWith: [])
@@ -49,7 +47,7 @@ public struct StandardDeleteProvider: DeleteProvider {
         for case .deleteManifest(let registry, let repository, let digest, _) in actions {
             do {
                 try await session.client(for: registry).deleteManifest(repository, .digest(digest))
-                session.tagDigests.forget(digest, in: "\(registry)/\(repository)")
+                await session.tagDigests.forget(digest, in: "\(registry)/\(repository)")
             } catch let error as RegistryError where error.isNotFound {
                 // Another tag deleted in the same run may have taken the manifest already.
                 throw RegistryError(
@@ -72,51 +70,72 @@ public struct StandardDeleteProvider: DeleteProvider {
             return []
         }
         let key = "\(client.name)/\(repository)"
-        let known = cache.recent(key)
-        var digests: [String: Digest] = [:]
-        var unknown: [String] = []
-        for tag in all {
-            if let seen = known[tag] { digests[tag] = seen } else { unknown.append(tag) }
+        let digests = try await cache.digests(of: all, in: key) { tag in
+            try await client.headManifest(repository, .tag(tag), forPush: true)?.digest
         }
-        try await withThrowingTaskGroup(of: (String, Digest?).self) { group in
-            var pending = unknown[...]
-            func startNext() {
-                guard let tag = pending.popFirst() else { return }
-                group.addTask { (tag, try await client.headManifest(repository, .tag(tag), forPush: true)?.digest) }
-            }
-            for _ in 0..<tagCheckConcurrency { startNext() }
-            while let (tag, found) = try await group.next() {
-                if let found { digests[tag] = found }
-                startNext()
-            }
-        }
-        cache.remember(key, digests)
         return digests.filter { $0.value == digest }.map(\.key).sorted()
     }
 }
 
 /// Which digest each tag of a repository had when last checked, kept for a minute, so the checks
-/// of many deletes in one repository share their HEADs. A digest deleted is forgotten at once.
-public final class TagDigestCache: Sendable {
-    private struct Entry: Sendable {
+/// of many deletes in one repository share their HEADs; concurrent deletes in one repository wait
+/// for one check instead of each making their own. A digest deleted is forgotten at once.
+public actor TagDigestCache {
+    private struct Entry {
         var checkedAt: ContinuousClock.Instant
         var digests: [String: Digest]
     }
 
-    private let entries = LockedDictionary<String, Entry>()
+    private var entries: [String: Entry] = [:]
+    private var checking: [String: Task<Void, any Error>] = [:]
     private let maxAge: Duration
+    private let concurrency: Int
 
-    init(maxAge: Duration = .seconds(60)) {
+    init(maxAge: Duration = .seconds(60), concurrency: Int = 8) {
         self.maxAge = maxAge
+        self.concurrency = concurrency
     }
 
-    func recent(_ repository: String) -> [String: Digest] {
+    /// The digest of each of `tags` (a tag that vanished has none), checking with `head` only the
+    /// tags not checked in the last minute.
+    func digests(
+        of tags: [String], in repository: String, head: @escaping @Sendable (String) async throws -> Digest?
+    ) async throws -> [String: Digest] {
+        while let running = checking[repository] { _ = try? await running.value }
+        let known = recent(repository)
+        let unknown = tags.filter { known[$0] == nil }
+        if !unknown.isEmpty {
+            let limit = concurrency
+            let check = Task { () async throws -> [String: Digest] in
+                try await withThrowingTaskGroup(of: (String, Digest?).self) { group in
+                    var pending = unknown[...]
+                    var found: [String: Digest] = [:]
+                    func startNext() {
+                        guard let tag = pending.popFirst() else { return }
+                        group.addTask { (tag, try await head(tag)) }
+                    }
+                    for _ in 0..<limit { startNext() }
+                    while let (tag, digest) = try await group.next() {
+                        if let digest { found[tag] = digest }
+                        startNext()
+                    }
+                    return found
+                }
+            }
+            checking[repository] = Task { _ = try await check.value }
+            defer { checking[repository] = nil }
+            let found = try await check.value
+            var merged = recent(repository)
+            merged.merge(found) { _, new in new }
+            entries[repository] = Entry(checkedAt: .now, digests: merged)
+        }
+        let current = recent(repository)
+        return Dictionary(uniqueKeysWithValues: tags.compactMap { tag in current[tag].map { (tag, $0) } })
+    }
+
+    private func recent(_ repository: String) -> [String: Digest] {
         guard let entry = entries[repository], ContinuousClock.now - entry.checkedAt < maxAge else { return [:] }
         return entry.digests
-    }
-
-    func remember(_ repository: String, _ digests: [String: Digest]) {
-        entries[repository] = Entry(checkedAt: .now, digests: digests)
     }
 
     func forget(_ digest: Digest, in repository: String) {

@@ -64,13 +64,16 @@ import Testing
         return state
     }
 
-    /// Starts the binary on `plan`; SIGKILLs it after `delay` unless it ended first. True when it was killed.
-    static func runAndKill(_ workspace: RunWorkspace, plan: String, after delay: Duration, name: String)
+    /// Starts the binary on `plan`; SIGKILLs it once it has reported `steps` finished steps (one line
+    /// each on its output), unless it ended first. True when it was killed. The kill point is the
+    /// thing under test: a seeded step count, waited for as an event, not a guess at a time.
+    static func runAndKill(_ workspace: RunWorkspace, plan: String, afterFinishedSteps steps: Int, name: String)
         async throws -> Bool
     {
         let process = try RunInterruptionTests.launch(workspace, ["run", plan], name: name)
-        // The kill point is the thing under test: a seeded moment of the run, not a wait for an event.
-        try await Task.sleep(for: delay)
+        _ = await HTTPTestPolling.until(timeout: .seconds(60)) {
+            !process.isRunning || finishedSteps(RunInterruptionTests.output(workspace, name + ".out")) >= steps
+        }
         let killed = process.isRunning
         if killed { kill(process.processIdentifier, SIGKILL) }
         _ = await RunInterruptionTests.waitForExit(process)
@@ -79,16 +82,22 @@ import Testing
         return killed && process.terminationReason == .uncaughtSignal
     }
 
+    /// Lines of `run` output that report a finished step (`OUTCOME JOB KIND …`).
+    static func finishedSteps(_ output: String) -> Int {
+        output.split(separator: "\n").filter { line in
+            ["succeeded ", "skipped ", "failed ", "dead "].contains { line.hasPrefix($0) }
+        }.count
+    }
+
     @Test func killedAtSeededRandomPointsTheMixedPlanAlwaysFinishesAsACleanRunDoes() async throws {
-        // A clean run: the state every killed scenario must end in, and how long a run takes.
+        // A clean run: the state every killed scenario must end in, and how many steps a run finishes.
         let clean = try RunWorkspace()
         let (cleanPlan, seeded) = try await Self.setUp(clean)
-        let clock = ContinuousClock()
-        let started = clock.now
         let cleanResult = try await Reliability.binary(["run", cleanPlan], database: clean.database)
-        let duration = clock.now - started
         try #require(cleanResult.status == 0, "\(cleanResult.output)")
         let expected = try await Self.registryState(clean)
+        let totalSteps = try await clean.store().audit(AuditFilter()).count
+        try #require(totalSteps > 4, "the clean run finished only \(totalSteps) steps")
         for name in Self.deleted { #expect(expected[name] == .some(nil), "\(name) was not deleted") }
         for name in Self.untouched { #expect(expected[name] == seeded[name], "\(name) changed") }
         for name in Self.relabeled {
@@ -101,13 +110,14 @@ import Testing
         for scenario in 0..<Self.kills {
             let workspace = try RunWorkspace()
             let (plan, _) = try await Self.setUp(workspace)
-            // First kill anywhere in a typical run; the second one early in the resumed run.
-            let first = duration * Double.random(in: 0.02..<0.95, using: &random)
-            let second = duration * Double.random(in: 0.02..<0.5, using: &random)
-            if try await Self.runAndKill(workspace, plan: plan, after: first, name: "s\(scenario)-first") {
+            // First kill after any number of finished steps; the second one early in the resumed run.
+            let first = Int.random(in: 1..<totalSteps, using: &random)
+            let second = Int.random(in: 1...3, using: &random)
+            if try await Self.runAndKill(workspace, plan: plan, afterFinishedSteps: first, name: "s\(scenario)-first") {
                 landed += 1
             }
-            _ = try await Self.runAndKill(workspace, plan: plan, after: second, name: "s\(scenario)-second")
+            _ = try await Self.runAndKill(
+                workspace, plan: plan, afterFinishedSteps: second, name: "s\(scenario)-second")
             let final = try await Reliability.binary(["run", plan], database: workspace.database)
             #expect(final.status == 0, "scenario \(scenario) (kills after \(first), \(second)): \(final.output)")
 
