@@ -59,13 +59,15 @@ private final class GatedSource: ImageSource, @unchecked Sendable {
         let destination = RegistryRepository(session: session, reference: reference)
 
         let first = Task { try await destination.putBlob(descriptor, from: source, content: nil) }
-        #expect(await HTTPTestPolling.until { source.isWaiting })
+        // Generous deadlines: the whole suite shares this registry, and under CI load a HEAD and a POST
+        // can take seconds; the waits end as soon as the event happens.
+        #expect(await HTTPTestPolling.until(timeout: .seconds(60)) { source.isWaiting })
         let second = Task {
             try await RegistryRepository(session: session, reference: reference).putBlob(
                 descriptor, from: source, content: nil)
         }
         #expect(
-            await HTTPTestPolling.until {
+            await HTTPTestPolling.until(timeout: .seconds(60)) {
                 destination.client.state.lock.withLock { destination.client.state.joinedUploads } == 1
             })
         source.release()
