@@ -52,8 +52,10 @@ final class CommandContext: @unchecked Sendable {
         CommandContext(
             environment: ProcessInfo.processInfo.environment,
             workingDirectory: FileManager.default.currentDirectoryPath,
-            stdout: { FileHandle.standardOutput.write($0) },
-            stderr: { FileHandle.standardError.write($0) }
+            // A reader that went away (`ocibatch audit | head`) must not stop a command, least of all
+            // a run: what cannot be written is dropped (SIGPIPE is ignored, so the write fails).
+            stdout: { try? FileHandle.standardOutput.write(contentsOf: $0) },
+            stderr: { try? FileHandle.standardError.write(contentsOf: $0) }
         )
     }
 }
