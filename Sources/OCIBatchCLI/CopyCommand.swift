@@ -40,7 +40,7 @@ enum CopyCommand {
             if !mutation.isEmpty { job["mutate"] = ["labels": mutation.labels, "annotations": mutation.annotations] }
             let outcome = try await OneJobPlan(name: "copy", job: job, arguments: arguments, context: context).run()
             if outcome.summary.outcome == .interrupted {
-                RunSession.printSummary(outcome.summary, context: context)
+                RunSession.printSummary(outcome.summary, arguments: arguments, context: context)
                 return ExitStatus.interrupted
             }
             guard let push = outcome.steps.first(where: { $0.kind == .push }) else {

@@ -39,7 +39,7 @@ enum DeleteCommand {
             let outcome = try await OneJobPlan(name: "delete", job: job, arguments: arguments, context: context)
                 .run(dryRun: dryRun)
             if outcome.summary.outcome == .interrupted {
-                RunSession.printSummary(outcome.summary, context: context)
+                RunSession.printSummary(outcome.summary, arguments: arguments, context: context)
                 return ExitStatus.interrupted
             }
             var failures = 0

@@ -43,7 +43,7 @@ enum RunCommand {
             context.print(start.resumed ? "resuming run \(start.run.id)" : "run \(start.run.id)")
             let summary = try await session.run(
                 start.run.id, workers: workers, reporter: ProgressReporter.choose(for: context))
-            RunSession.printSummary(summary, context: context)
+            RunSession.printSummary(summary, arguments: arguments, context: context)
             return summary.outcome.exitStatus
         }
     )
@@ -65,7 +65,7 @@ enum RunCommand {
                 "\(record.outcome.rawValue) \(record.jobID) \(record.op) \(subject) \(record.digest ?? "-")"
                     + " \(record.size.map(String.init) ?? "-")\(note)")
         }
-        RunSession.printSummary(summary, context: context)
+        RunSession.printSummary(summary, arguments: nil, context: context)
         return summary.outcome.exitStatus
     }
 }
@@ -133,7 +133,7 @@ enum ResumeCommand {
             context.print("resuming run \(record.id)")
             let summary = try await session.run(
                 record.id, workers: workers, reporter: ProgressReporter.choose(for: context))
-            RunSession.printSummary(summary, context: context)
+            RunSession.printSummary(summary, arguments: arguments, context: context)
             return summary.outcome.exitStatus
         }
     )

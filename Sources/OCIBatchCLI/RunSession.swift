@@ -43,7 +43,13 @@ struct RunSession {
     }
 
     /// Prints the summary of a run and, when steps failed, each of them and where to look.
-    static func printSummary(_ summary: RunSummary, context: CommandContext) {
+    /// `arguments` nil: a dry run, whose scratch database is gone, so no command is suggested.
+    static func printSummary(_ summary: RunSummary, arguments: ParsedArguments?, context: CommandContext) {
+        // The commands suggested below must look in the same database as this run did.
+        let db =
+            arguments.flatMap { arguments in
+                arguments.value("db").map { _ in " --db " + DatabaseOption.path(arguments, context: context) }
+            } ?? ""
         let counts = [StepState.succeeded, .skipped, .failed, .dead].map { "\(summary.count($0)) \($0.rawValue)" }
         let seconds =
             Double(summary.elapsed.components.seconds)
@@ -55,11 +61,12 @@ struct RunSession {
             case .interrupted: "interrupted"
             }
         context.print(
-            "run \(summary.runID) \(verb): \(counts.joined(separator: ", ")); "
+            (arguments == nil ? "dry run \(verb)" : "run \(summary.runID) \(verb)")
+                + ": \(counts.joined(separator: ", ")); "
                 + "\(ByteCount.format(summary.bytesMoved)) moved in \(String(format: "%.1f", seconds)) s")
-        if summary.outcome == .interrupted {
+        if summary.outcome == .interrupted, arguments != nil {
             context.printError(
-                "ocibatch: run \(summary.runID) was interrupted; continue it with 'ocibatch resume --run \(summary.runID)'"
+                "ocibatch: run \(summary.runID) was interrupted; continue it with 'ocibatch resume --run \(summary.runID)\(db)'"
                     + " or by running the plan again")
         }
         guard !summary.failedSteps.isEmpty else { return }
@@ -69,8 +76,10 @@ struct RunSession {
                 "  step \(step.id) \(step.kind.rawValue) (job \(step.jobID)) \(step.outcome.rawValue) after "
                     + "\(step.attempts) attempt\(step.attempts == 1 ? "" : "s"): \(step.error ?? "no error recorded")")
         }
+        guard arguments != nil else { return }
         context.printError(
-            "see 'ocibatch status --run \(summary.runID)' and 'ocibatch audit --run \(summary.runID) --outcome failed'")
+            "see 'ocibatch status --run \(summary.runID)\(db)' and "
+                + "'ocibatch audit --run \(summary.runID) --outcome failed\(db)'")
     }
 
     /// The `--workers` flag, 1…256.

@@ -29,7 +29,9 @@ import Testing
         #expect(result.stdout.contains("dead down push docker://127.0.0.1:1/nowhere/app:v1"), "\(result.stdout)")
         #expect(result.stderr.contains("failed steps:"))
         #expect(result.stderr.contains("push (job down) dead after 2 attempts"), "\(result.stderr)")
-        #expect(result.stderr.contains("ocibatch audit --run \(run) --outcome failed"))
+        // The suggested commands name the database this run used.
+        #expect(result.stderr.contains("ocibatch audit --run \(run) --outcome failed --db \(workspace.database)"))
+        #expect(result.stderr.contains("ocibatch status --run \(run) --db \(workspace.database)"))
 
         let steps = try await workspace.store().steps(run: run)
         let dead = try #require(steps.first { $0.jobID == "down" && $0.kind == .push })
