@@ -79,7 +79,9 @@ public struct StandardDeleteProvider: DeleteProvider {
 
 /// Which digest each tag of a repository had when last checked, kept for a minute, so the checks
 /// of many deletes in one repository share their HEADs; concurrent deletes in one repository wait
-/// for one check instead of each making their own. A digest deleted is forgotten at once.
+/// for one check instead of each making their own. A digest deleted is forgotten at once. New tags
+/// are always seen (the tag list is read every time); the one thing a minute-old answer can miss is
+/// an existing tag moved onto the digest being deleted within that minute.
 public actor TagDigestCache {
     private struct Entry {
         var checkedAt: ContinuousClock.Instant
